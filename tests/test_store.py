@@ -1,0 +1,36 @@
+import re
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from numerics import store
+
+
+def test_roundtrip_and_key(tmp_path):
+    cfg = {"d": 8, "m": 64, "mode": "subtasks"}
+    path = store.write(tmp_path, cfg, pd.DataFrame({"step": [0, 10], "loss": [0.7, 0.1]}))
+    assert path.name == store.config_key({"mode": "subtasks", "m": 64, "d": 8}) + ".parquet"
+    assert store.is_done(tmp_path, cfg) and not store.is_done(tmp_path, {**cfg, "m": 65})
+    frame = store.load(tmp_path)
+    assert list(frame["loss"]) == [0.7, 0.1] and set(frame["cfg_m"]) == {64}
+    assert (tmp_path / f"{path.stem}.json").exists()
+
+
+def test_foreign_and_truncated_shards_are_named(tmp_path):
+    foreign = tmp_path / "abc.parquet"
+    pq.write_table(pa.table({"a": [1]}), foreign)
+    with pytest.raises(store.StoreError, match=r"abc\.parquet"):
+        store.load(tmp_path)
+    foreign.unlink()
+    path = store.write(tmp_path, {"x": 1}, pd.DataFrame({"a": range(100)}))
+    path.write_bytes(path.read_bytes()[:50])
+    with pytest.raises(store.StoreError, match=re.escape(path.name)):
+        store.load(tmp_path)
+
+
+def test_temp_files_are_ignored(tmp_path):
+    store.write(tmp_path, {"x": 1}, pd.DataFrame({"a": [1]}))
+    (tmp_path / ".deadbeef.parquet.123.tmp").write_bytes(b"partial")
+    assert len(store.load(tmp_path)) == 1
