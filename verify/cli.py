@@ -88,5 +88,8 @@ def guarded(main: Callable[[list[str] | None], int], argv: list[str] | None = No
         return main(argv)
     except UsageError as exc:
         prog = getattr(main, "__module__", "verify")
+        if prog == "__main__":  # run as `python -m verify.<name>`: the module's real name is in its spec
+            spec = getattr(sys.modules["__main__"], "__spec__", None)
+            prog = spec.name if spec is not None else "verify"
         print(f"python -m {prog}: error: {exc}", file=sys.stderr)
         return 2
