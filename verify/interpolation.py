@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
+from math import lcm
 
 import sympy
 
@@ -74,3 +75,22 @@ def evaluate(coeffs: Sequence[Fraction], u: Fraction) -> Fraction:
     for c in reversed(coeffs):
         acc = acc * u + c
     return acc
+
+
+def evaluate_many(coeffs: Sequence[Fraction], points: Sequence[Fraction]) -> list[Fraction]:
+    """Exact values at many rational points in integer arithmetic (fast for degree ~ 60).
+
+    With c_i = C_i / D and u = p / q: value = sum_i C_i p^i q^(m-i) / (D q^m), m = len - 1, by the
+    homogeneous Horner rule acc <- acc * p + C_i q^(m-i).
+    """
+    den = lcm(*(c.denominator for c in coeffs))
+    ints = [c.numerator * (den // c.denominator) for c in coeffs]
+    m = len(ints) - 1
+    out = []
+    for u in points:
+        p, q = u.numerator, u.denominator
+        acc = 0
+        for i in range(m, -1, -1):
+            acc = acc * p + ints[i] * q ** (m - i)
+        out.append(Fraction(acc, den * q**m))
+    return out
