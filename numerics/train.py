@@ -1,0 +1,313 @@
+"""Train the paper's RNN (eq. 1-3, only W trains) with Algorithms 1, 2 or 3.
+
+- Algorithm 1 (SGD): each step draws one input x uniformly from {0,1}^d and steps along the exact
+  gradient of eq. 4: W <- W - eta ∇ℓ.
+- Algorithm 2 (finite-precision SGD, App. C): the same, through a gradient oracle G with
+  ‖G - ∇ℓ‖_inf <= sigma (``numerics.oracles``).
+- Algorithm 3 (finite-precision GD, App. D): G approximates E_x[∇ℓ], the exact expectation over all
+  2^d inputs (refused above ``EXACT_GD_MAX_D`` unless ``mc`` > 0 asks for a Monte-Carlo estimate from
+  ``mc`` fresh inputs per step, recorded as ``algorithm 3 (Monte-Carlo)`` and labelled so in the CLI).
+
+The default learning rate is Theorem 2's eta = 1/(m sqrt(n)) with n = ``steps``. Declared
+extensions, off by default: ``batch`` > 1 averages the gradient over that many fresh inputs per step
+in Algorithms 1-2 (mini-batch SGD); ``stop_at_zero`` stops at the first evaluation with zero
+free-running error (used to count steps-to-learn).
+
+Every ``every`` steps (and at steps 0 and the last) the run records, as a tidy long-format frame with
+columns ``step, metric, t, value`` (``t`` is the paper's 1-based position for per-position metrics,
+else -1): ``loss`` (eq. 4 on the evaluation set), ``dist`` ‖W - W0‖_F, ``step_norm`` ‖ΔW‖_F of the last
+step, ``oracle_err`` max|G - grad| of the last step, ``tf_error`` (teacher-forced 0-1 error at each
+position t = d..T), ``tf_error_sum`` (their sum: the right side of Lemma 1, eq. 5), ``fr_error``
+(free-running final-answer error, the left side) and ``lemma1_slack`` (right minus left). Every step
+also logs ``train_loss`` (the loss of the step's batch) when ``every`` = 1. Evaluation uses all 2^d
+inputs for d <= ``EXHAUSTIVE_D`` and otherwise ``eval_n`` seeded inputs that training never draws.
+
+A non-finite loss stops the run: the frame keeps everything recorded and ends with a ``diverged``
+row at that step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from numerics import oracles, rnn, store
+from numerics.circuits import Circuit, all_inputs, parity_tree, random_subset
+from numerics.dtypes import DTYPES
+from numerics.sequences import SUPERVISION, Sequences, build
+
+EXHAUSTIVE_D = 16  # evaluate on every input up to here
+EXACT_GD_MAX_D = 20  # Algorithm 3's exact expectation enumerates 2^d inputs up to here
+MAX_D = 62  # inputs are encoded as int64 keys
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run. Defaults are the paper's setting at a small size."""
+
+    d: int = 8  # input bits; the task is parity of a random d/2-subset (App. B tree) unless a circuit is given
+    supervision: str = "subtasks"  # "subtasks" (every tree node is a position) or "end_to_end"
+    subset_seed: int = 0  # which d/2-subset (numerics.circuits.random_subset)
+    m: int = 128  # width
+    algorithm: int = 1  # 1 SGD, 2 finite-precision SGD, 3 finite-precision GD
+    steps: int = 200  # n
+    eta: float | None = None  # None: Theorem 2's 1/(m sqrt(n))
+    batch: int = 1  # Algorithms 1-2: inputs per step; > 1 is the declared mini-batch extension
+    oracle: str = "exact"  # Algorithms 2-3: numerics.oracles.ORACLES
+    sigma: float = 0.0  # oracle precision
+    mc: int = 0  # Algorithm 3: 0 exact expectation; > 0 Monte-Carlo estimate from mc inputs (declared)
+    every: int = 10  # record every k steps
+    eval_n: int = 4096  # evaluation inputs when d > EXHAUSTIVE_D
+    stop_at_zero: bool = False  # stop at the first evaluation with zero free-running error
+    seed: int = 0  # initialisation (Algorithm 1) and data draws
+    dtype: str = "float64"
+    task: str = "parity"  # label only: "parity", or the circuit's name when train() gets a circuit
+
+    @property
+    def learning_rate(self) -> float:
+        return self.eta if self.eta is not None else 1.0 / (self.m * math.sqrt(self.steps))
+
+    @classmethod
+    def smoke(cls) -> TrainConfig:
+        """A run of about a second for tests."""
+        return cls(d=8, m=32, algorithm=2, steps=20, eta=0.5, batch=8, oracle="uniform", sigma=1e-3, every=5)
+
+
+def validate(config: TrainConfig, circuit: Circuit | None = None) -> None:
+    """Raise ValueError with one clear line for any config the run cannot honour."""
+    c = config
+    if c.m < 1:
+        raise ValueError(f"width m must be >= 1, got {c.m}")
+    if c.steps < 1:
+        raise ValueError(f"steps must be >= 1, got {c.steps}")
+    if c.eta is not None and not (c.eta > 0 and math.isfinite(c.eta)):
+        raise ValueError(f"learning rate eta must be a finite number > 0, got {c.eta}")
+    if c.algorithm not in (1, 2, 3):
+        raise ValueError(f"algorithm must be 1, 2 or 3, got {c.algorithm}")
+    oracles.check_oracle(c.oracle, c.sigma)
+    if c.algorithm == 1 and (c.oracle != "exact" or c.sigma != 0):
+        raise ValueError("Algorithm 1 uses the exact gradient; use algorithm 2 or 3 for an oracle with sigma > 0")
+    if c.supervision not in SUPERVISION:
+        raise ValueError(f"supervision must be one of {SUPERVISION}, got {c.supervision!r}")
+    if c.batch < 1 or c.every < 1 or c.eval_n < 1 or c.mc < 0:
+        raise ValueError("batch, every and eval_n must be >= 1 and mc >= 0")
+    if c.dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {sorted(DTYPES)}, got {c.dtype!r}")
+    d = circuit.n_inputs if circuit is not None else c.d
+    if circuit is not None and circuit.n_inputs != c.d:
+        raise ValueError(f"config d = {c.d} but the circuit has {circuit.n_inputs} inputs")
+    if circuit is None and not 4 <= d <= MAX_D:
+        raise ValueError(f"parity needs 4 <= d <= {MAX_D} (a d/2-subset of at least 2 bits), got d = {d}")
+    if not 1 <= d <= MAX_D:
+        raise ValueError(f"d must be in 1..{MAX_D}, got {d}")
+    if c.algorithm == 3 and c.mc == 0 and d > EXACT_GD_MAX_D:
+        raise ValueError(
+            f"Algorithm 3's exact expectation needs all 2^{d} inputs (limit d <= {EXACT_GD_MAX_D}); "
+            "pass mc > 0 for a declared Monte-Carlo estimate"
+        )
+
+
+def target(config: TrainConfig) -> Circuit:
+    """The default task: parity of a random d/2-subset as the App. B tree (numerics.circuits)."""
+    return parity_tree(config.d, random_subset(config.d, config.subset_seed))
+
+
+def _keys(x: np.ndarray) -> np.ndarray:
+    return (x.astype(np.int64) << np.arange(x.shape[1], dtype=np.int64)).sum(axis=1)
+
+
+class _Data:
+    """Evaluation set and the per-step input draws (uniform on {0,1}^d, never an evaluation input
+    when the evaluation set is a sample)."""
+
+    def __init__(self, circuit: Circuit, config: TrainConfig) -> None:
+        self.circuit, self.supervision = circuit, config.supervision
+        self.d = circuit.n_inputs
+        self.rng = np.random.default_rng([config.seed, 1])
+        if self.d <= EXHAUSTIVE_D:
+            x_eval = all_inputs(self.d)
+            self.eval_keys = None
+        else:
+            x_eval = np.unique(np.random.default_rng([config.seed, 2]).integers(0, 2, (config.eval_n, self.d)), axis=0)
+            self.eval_keys = np.sort(_keys(x_eval))
+        self.eval = build(circuit, x_eval, config.supervision)
+
+    def draw(self, n: int) -> Sequences:
+        x = self.rng.integers(0, 2, size=(n, self.d), dtype=np.uint8)
+        if self.eval_keys is not None:
+            clash = np.isin(_keys(x), self.eval_keys)
+            while clash.any():
+                x[clash] = self.rng.integers(0, 2, size=(int(clash.sum()), self.d), dtype=np.uint8)
+                clash = np.isin(_keys(x), self.eval_keys)
+        return build(self.circuit, x, self.supervision)
+
+
+def evaluate(W: torch.Tensor, fz: rnn.Frozen, seqs: Sequences) -> dict[str, object]:
+    """Loss, teacher-forced error per position, their sum (Lemma 1's right side) and the
+    free-running final-answer error (its left side) on ``seqs``."""
+    d, T = seqs.d, seqs.T
+    z = torch.as_tensor(seqs.z)
+    y = torch.as_tensor(seqs.y, dtype=W.dtype)
+    f = rnn.outputs(W, fz, z)
+    tf = (rnn.predict(f[:, d - 1 :]) != y).to(torch.float64).mean(dim=0)
+    _, f_free = rnn.free_running(W, fz, seqs.x, T)
+    fr = (rnn.predict(f_free[:, -1]) != y[:, -1]).to(torch.float64).mean()
+    return {
+        "loss": float(rnn.loss(f, y, d)),
+        "tf_error": tf.tolist(),
+        "tf_error_sum": float(tf.sum()),
+        "fr_error": float(fr),
+    }
+
+
+def train(config: TrainConfig, circuit: Circuit | None = None, progress: bool = False) -> pd.DataFrame:
+    """Run Algorithm ``config.algorithm`` and return the tidy record frame (see the module docstring).
+
+    Args:
+        config: the run; ``config.d`` must equal the circuit's input count when a circuit is given.
+        circuit: any Circuit (c17, adders, ...); default the parity tree of ``target(config)``.
+        progress: show a tqdm bar (command lines only).
+    """
+    validate(config, circuit)
+    circuit = circuit if circuit is not None else target(config)
+    dtype = DTYPES[config.dtype]
+    W0, fz = rnn.init(config.m, config.seed, config.dtype)
+    W = W0.clone()
+    data = _Data(circuit, config)
+    d = data.eval.d
+    eta = config.learning_rate
+    gen = torch.Generator().manual_seed(config.seed + 7919)
+    full = data.eval if config.algorithm == 3 and config.mc == 0 else None
+    if full is not None and d > EXHAUSTIVE_D:
+        full = build(circuit, all_inputs(d), config.supervision)
+    rows: list[tuple[int, str, int, float]] = []
+    last = {"step_norm": 0.0, "oracle_err": 0.0}
+
+    def record(step: int) -> float:
+        ev = evaluate(W, fz, data.eval)
+        rows.extend((step, "tf_error", d + k, e) for k, e in enumerate(ev["tf_error"]))
+        for name in ("loss", "tf_error_sum", "fr_error"):
+            rows.append((step, name, -1, ev[name]))
+        rows.append((step, "lemma1_slack", -1, ev["tf_error_sum"] - ev["fr_error"]))
+        rows.append((step, "dist", -1, float(torch.linalg.matrix_norm(W - W0))))
+        rows.extend((step, k, -1, v) for k, v in last.items())
+        return ev["fr_error"]
+
+    from tqdm.auto import tqdm
+
+    fr = record(0)
+    bar = tqdm(range(1, config.steps + 1), disable=None if progress else True, desc="train", unit="step")
+    for step in bar:
+        if config.algorithm == 3:
+            batch = full if full is not None else data.draw(config.mc)
+        else:
+            batch = data.draw(config.batch)
+        loss, grad = rnn.loss_and_grad(W, fz, batch.z, torch.as_tensor(batch.y, dtype=dtype), d)
+        if not torch.isfinite(loss) or not torch.isfinite(grad).all():
+            rows.append((step, "diverged", -1, float(loss)))
+            bar.close()
+            break
+        G = oracles.apply(config.oracle, grad, config.sigma, gen) if config.algorithm > 1 else grad
+        delta = -eta * G
+        W = W + delta
+        last = {"step_norm": float(torch.linalg.matrix_norm(delta)), "oracle_err": float((G - grad).abs().max())}
+        if config.every == 1:
+            rows.append((step, "train_loss", -1, float(loss)))
+        if step % config.every == 0 or step == config.steps:
+            fr = record(step)
+            bar.set_postfix(fr_error=f"{fr:.4f}", dist=f"{rows[-3][3]:.3g}")
+            if config.stop_at_zero and fr == 0.0:
+                bar.close()
+                break
+    frame = pd.DataFrame(rows, columns=["step", "metric", "t", "value"])
+    return frame.astype({"step": "int64", "t": "int64", "value": "float64"})
+
+
+def diverged_at(frame: pd.DataFrame) -> int | None:
+    """The step at which a run stopped on a non-finite loss, or None."""
+    hit = frame.loc[frame.metric == "diverged", "step"]
+    return int(hit.iloc[0]) if len(hit) else None
+
+
+def steps_to_learn(frame: pd.DataFrame) -> int | None:
+    """The first recorded step with zero free-running final-answer error, or None."""
+    hit = frame.loc[(frame.metric == "fr_error") & (frame.value == 0.0), "step"]
+    return int(hit.min()) if len(hit) else None
+
+
+def store_config(config: TrainConfig) -> dict[str, object]:
+    """The config as stored (with the learning rate actually used)."""
+    return {**asdict(config), "learning_rate": config.learning_rate}
+
+
+def _parser() -> argparse.ArgumentParser:
+    from verify.cli import OneLineParser
+
+    p = OneLineParser(prog="python -m numerics.train", description=__doc__,
+                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    dflt = TrainConfig()
+    p.add_argument("--d", type=int, default=dflt.d, help="input bits (parity of a random d/2-subset)")
+    p.add_argument("--supervision", default=dflt.supervision, help=f"one of {SUPERVISION}")
+    p.add_argument("--subset-seed", type=int, default=dflt.subset_seed)
+    p.add_argument("--m", type=int, default=dflt.m, help="width")
+    p.add_argument("--algorithm", type=int, default=dflt.algorithm, help="1 SGD, 2 finite-precision SGD, 3 GD")
+    p.add_argument("--steps", type=int, default=dflt.steps, help="iterations n")
+    p.add_argument("--eta", type=float, default=None, help="learning rate (default 1/(m sqrt(n)), Theorem 2)")
+    p.add_argument("--batch", type=int, default=dflt.batch, help="inputs per step, Algorithms 1-2 (>1: extension)")
+    p.add_argument("--oracle", default=dflt.oracle, help=f"one of {oracles.ORACLES}")
+    p.add_argument("--sigma", type=float, default=dflt.sigma, help="oracle precision")
+    p.add_argument("--mc", type=int, default=dflt.mc, help="Algorithm 3: Monte-Carlo inputs per step (0: exact)")
+    p.add_argument("--every", type=int, default=dflt.every, help="record every k steps")
+    p.add_argument("--eval-n", type=int, default=dflt.eval_n, help=f"evaluation inputs when d > {EXHAUSTIVE_D}")
+    p.add_argument("--stop-at-zero", action="store_true", help="stop once the free-running error is 0")
+    p.add_argument("--seed", type=int, default=dflt.seed)
+    p.add_argument("--dtype", default=dflt.dtype, help=f"one of {sorted(DTYPES)}")
+    p.add_argument("--store", type=Path, default=Path("results/train"), help="results folder (Parquet + JSON)")
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    fields = {k: v for k, v in vars(args).items() if k not in {"store", "threads"}}
+    config = TrainConfig(**fields)
+    try:
+        validate(config)
+    except ValueError as exc:
+        print(f"python -m numerics.train: error: {exc}", file=sys.stderr)
+        return 2
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    if config.algorithm == 3 and config.mc > 0:
+        print(f"Algorithm 3 with a Monte-Carlo gradient estimate from {config.mc} inputs per step "
+              "(declared extension, not the exact expectation)", file=sys.stderr)
+    start = time.perf_counter()
+    frame = train(config, progress=True)
+    seconds = time.perf_counter() - start
+    path = store.write(args.store, {**store_config(config), "seconds": round(seconds, 3)}, frame)
+    final = frame[frame.metric == "fr_error"].iloc[-1]
+    dist = frame[frame.metric == "dist"].iloc[-1]
+    print(f"step {final.step}: free-running error {final.value:.4f}, ‖W - W0‖_F = {dist.value:.4g}, "
+          f"eta = {config.learning_rate:.4g}, {seconds:.1f} s; wrote {path}")
+    learned = steps_to_learn(frame)
+    if learned is not None:
+        print(f"zero free-running error first recorded at step {learned}")
+    bad = diverged_at(frame)
+    if bad is not None:
+        print(f"python -m numerics.train: diverged (non-finite loss) at step {bad}; kept the records up to it",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
