@@ -122,7 +122,7 @@ class Basis:
 
 
 def _fraction(e: sympy.Expr) -> Fraction:
-    e = sympy.nsimplify(sympy.radsimp(e))
+    e = sympy.simplify(sympy.radsimp(e))
     if not e.is_Rational:
         raise ValueError(f"{e} is not rational")
     return Fraction(int(e.p), int(e.q))
