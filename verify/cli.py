@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -83,9 +84,15 @@ def emit(rows: Sequence[Verdict], as_json: bool = False, detail: str = "") -> in
 
 
 def guarded(main: Callable[[list[str] | None], int], argv: list[str] | None = None) -> int:
-    """Run a module's main; turn UsageError into one stderr line and exit code 2."""
+    """Run a module's main; turn UsageError into one stderr line and exit code 2.
+
+    A closed stdout (``| head``) ends the run quietly instead of with a traceback.
+    """
     try:
         return main(argv)
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except UsageError as exc:
         prog = getattr(main, "__module__", "verify")
         if prog == "__main__":  # run as `python -m verify.<name>`: the module's real name is in its spec
