@@ -77,8 +77,8 @@ def lemma2_psi() -> Psi:
     from verify.lemma2 import corrected_psi
 
     poly = corrected_psi()
-    a2 = max((sympy.nsimplify(c) ** 2 for c in poly.all_coeffs()), key=lambda v: sympy.Rational(v))
-    return Psi("lemma2 (corrected)", 2, int(poly.degree()), sympy.Rational(a2))
+    a2 = max((sympy.expand(c**2) for c in poly.all_coeffs()), key=lambda v: float(v))
+    return Psi("lemma2 (corrected)", 2, int(poly.degree()), a2)
 
 
 def symmetric_parity_coefficients(n: int) -> list[Fraction]:
@@ -111,7 +111,7 @@ def lemma3_parity_psi(n: int) -> Psi:
     table = named_table("XOR", n)
     value, _ = gate_max_abs_coefficient(table, "pm1")
     return Psi("lemma3 (eq. 22, parity gate)", n, int(psi_for_gate(table, "pm1").degree()),
-               sympy.nsimplify(sympy.expand(value**2)))
+               sympy.expand(value**2))
 
 
 # ---------------------------------------------------------------------------------------------- tables
