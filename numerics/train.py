@@ -13,14 +13,15 @@ extensions, off by default: ``batch`` > 1 averages the gradient over that many f
 in Algorithms 1-2 (mini-batch SGD); ``stop_at_zero`` stops at the first evaluation with zero
 free-running error (used to count steps-to-learn).
 
-Every ``every`` steps (and at steps 0 and the last) the run records, as a tidy long-format frame with
-columns ``step, metric, t, value`` (``t`` is the paper's 1-based position for per-position metrics,
-else -1): ``loss`` (eq. 4 on the evaluation set), ``dist`` ‖W - W0‖_F, ``step_norm`` ‖ΔW‖_F of the last
-step, ``oracle_err`` max|G - grad| of the last step, ``tf_error`` (teacher-forced 0-1 error at each
-position t = d..T), ``tf_error_sum`` (their sum: the right side of Lemma 1, eq. 5), ``fr_error``
-(free-running final-answer error, the left side) and ``lemma1_slack`` (right minus left). Every step
-also logs ``train_loss`` (the loss of the step's batch) when ``every`` = 1. Evaluation uses all 2^d
-inputs for d <= ``EXHAUSTIVE_D`` and otherwise ``eval_n`` seeded inputs that training never draws.
+The run records a tidy long-format frame with columns ``step, metric, t, value`` (``t`` is the paper's
+1-based position for per-position metrics, else -1). Every step (cheap): ``train_loss`` (eq. 4 on the
+step's batch, before the update), ``dist`` ‖W(i) - W(0)‖_F, ``step_norm`` ‖ΔW‖_F and ``oracle_err``
+max|G - grad|. Every ``every`` steps (and at steps 0 and the last), on the evaluation set: ``loss``,
+``tf_error`` (teacher-forced 0-1 error at each position t = d..T), ``tf_error_sum`` (their sum: the
+right side of Lemma 1, eq. 5), ``fr_error`` (free-running final-answer error, the left side) and
+``lemma1_slack`` (right minus left). Evaluation uses all 2^d
+inputs for d <= ``EXHAUSTIVE_D`` (unless ``exhaustive_eval`` is off) and otherwise ``eval_n`` seeded
+inputs that training never draws.
 
 A non-finite loss stops the run: the frame keeps everything recorded and ends with a ``diverged``
 row at that step.
@@ -32,6 +33,8 @@ import argparse
 import math
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -65,7 +68,8 @@ class TrainConfig:
     sigma: float = 0.0  # oracle precision
     mc: int = 0  # Algorithm 3: 0 exact expectation; > 0 Monte-Carlo estimate from mc inputs (declared)
     every: int = 10  # record every k steps
-    eval_n: int = 4096  # evaluation inputs when d > EXHAUSTIVE_D
+    eval_n: int = 4096  # evaluation inputs when d > EXHAUSTIVE_D or exhaustive_eval is off
+    exhaustive_eval: bool = True  # evaluate on all 2^d inputs when d <= EXHAUSTIVE_D
     stop_at_zero: bool = False  # stop at the first evaluation with zero free-running error
     seed: int = 0  # initialisation (Algorithm 1) and data draws
     dtype: str = "float64"
@@ -115,6 +119,17 @@ def validate(config: TrainConfig, circuit: Circuit | None = None) -> None:
         )
 
 
+@contextmanager
+def threads(n: int) -> Iterator[None]:
+    """Temporarily run torch on ``n`` threads (small problems on a shared machine run fastest on one)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def target(config: TrainConfig) -> Circuit:
     """The default task: parity of a random d/2-subset as the App. B tree (numerics.circuits)."""
     return parity_tree(config.d, random_subset(config.d, config.subset_seed))
@@ -132,7 +147,7 @@ class _Data:
         self.circuit, self.supervision = circuit, config.supervision
         self.d = circuit.n_inputs
         self.rng = np.random.default_rng([config.seed, 1])
-        if self.d <= EXHAUSTIVE_D:
+        if self.d <= EXHAUSTIVE_D and config.exhaustive_eval:
             x_eval = all_inputs(self.d)
             self.eval_keys = None
         else:
@@ -168,8 +183,23 @@ def evaluate(W: torch.Tensor, fz: rnn.Frozen, seqs: Sequences) -> dict[str, obje
     }
 
 
+@dataclass(frozen=True)
+class Result:
+    """A finished run: the record frame, the initial and final W, and the frozen parameters."""
+
+    frame: pd.DataFrame
+    W0: torch.Tensor
+    W: torch.Tensor
+    frozen: rnn.Frozen
+
+
 def train(config: TrainConfig, circuit: Circuit | None = None, progress: bool = False) -> pd.DataFrame:
-    """Run Algorithm ``config.algorithm`` and return the tidy record frame (see the module docstring).
+    """Run Algorithm ``config.algorithm`` and return the tidy record frame (see the module docstring)."""
+    return fit(config, circuit, progress).frame
+
+
+def fit(config: TrainConfig, circuit: Circuit | None = None, progress: bool = False) -> Result:
+    """Run Algorithm ``config.algorithm``; the records and the weights (see the module docstring).
 
     Args:
         config: the run; ``config.d`` must equal the circuit's input count when a circuit is given.
@@ -189,7 +219,6 @@ def train(config: TrainConfig, circuit: Circuit | None = None, progress: bool = 
     if full is not None and d > EXHAUSTIVE_D:
         full = build(circuit, all_inputs(d), config.supervision)
     rows: list[tuple[int, str, int, float]] = []
-    last = {"step_norm": 0.0, "oracle_err": 0.0}
 
     def record(step: int) -> float:
         ev = evaluate(W, fz, data.eval)
@@ -197,12 +226,20 @@ def train(config: TrainConfig, circuit: Circuit | None = None, progress: bool = 
         for name in ("loss", "tf_error_sum", "fr_error"):
             rows.append((step, name, -1, ev[name]))
         rows.append((step, "lemma1_slack", -1, ev["tf_error_sum"] - ev["fr_error"]))
-        rows.append((step, "dist", -1, float(torch.linalg.matrix_norm(W - W0))))
-        rows.extend((step, k, -1, v) for k, v in last.items())
         return ev["fr_error"]
+
+    def confirm_zero(step: int) -> bool:
+        if data.eval.n == 1 << d or d > EXACT_GD_MAX_D:
+            return True
+        everything = build(circuit, all_inputs(d), config.supervision)
+        _, f_free = rnn.free_running(W, fz, everything.x, everything.T)
+        err = float((rnn.predict(f_free[:, -1]) != torch.as_tensor(everything.answer, dtype=dtype)).double().mean())
+        rows.append((step, "fr_error_all", -1, err))
+        return err == 0.0
 
     from tqdm.auto import tqdm
 
+    rows.extend((0, k, -1, 0.0) for k in ("dist", "step_norm", "oracle_err"))
     fr = record(0)
     bar = tqdm(range(1, config.steps + 1), disable=None if progress else True, desc="train", unit="step")
     for step in bar:
@@ -218,17 +255,19 @@ def train(config: TrainConfig, circuit: Circuit | None = None, progress: bool = 
         G = oracles.apply(config.oracle, grad, config.sigma, gen) if config.algorithm > 1 else grad
         delta = -eta * G
         W = W + delta
-        last = {"step_norm": float(torch.linalg.matrix_norm(delta)), "oracle_err": float((G - grad).abs().max())}
-        if config.every == 1:
-            rows.append((step, "train_loss", -1, float(loss)))
+        dist = float(torch.linalg.matrix_norm(W - W0))
+        rows.append((step, "train_loss", -1, float(loss)))
+        rows.append((step, "dist", -1, dist))
+        rows.append((step, "step_norm", -1, float(torch.linalg.matrix_norm(delta))))
+        rows.append((step, "oracle_err", -1, float((G - grad).abs().max())))
         if step % config.every == 0 or step == config.steps:
             fr = record(step)
-            bar.set_postfix(fr_error=f"{fr:.4f}", dist=f"{rows[-3][3]:.3g}")
-            if config.stop_at_zero and fr == 0.0:
+            bar.set_postfix(fr_error=f"{fr:.4f}", dist=f"{dist:.3g}")
+            if config.stop_at_zero and fr == 0.0 and confirm_zero(step):
                 bar.close()
                 break
     frame = pd.DataFrame(rows, columns=["step", "metric", "t", "value"])
-    return frame.astype({"step": "int64", "t": "int64", "value": "float64"})
+    return Result(frame.astype({"step": "int64", "t": "int64", "value": "float64"}), W0, W, fz)
 
 
 def diverged_at(frame: pd.DataFrame) -> int | None:

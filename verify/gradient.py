@@ -28,9 +28,9 @@ import numpy as np
 import torch
 
 from numerics import rnn
-from numerics.circuits import Circuit, Gate, named_table
 from numerics.sequences import build
 from verify import cli
+from verify.lemma1 import random_circuit
 from verify.report import Verdict
 
 CLAIMS = ("GRAD",)
@@ -60,22 +60,12 @@ def variants(W: torch.Tensor, fz: rnn.Frozen, z: torch.Tensor, t: int) -> dict[s
     return out
 
 
-def _random_circuit(d: int, gates: int, seed: int) -> Circuit:
-    rng = np.random.default_rng(seed)
-    kinds = ("AND", "OR", "XOR", "NAND", "NOR", "XNOR")
-    out = []
-    for g in range(gates):
-        parents = tuple(int(p) for p in rng.choice(d + g, size=2, replace=False))
-        out.append(Gate(parents, named_table(kinds[int(rng.integers(len(kinds)))], 2), name=f"g{g}"))
-    return Circuit(d, tuple(out), name=f"random(d={d}, gates={gates}, seed={seed})")
-
-
 def measure(m: int = 24, d: int = 6, gates: int = 6, seeds: int = 3, scales: tuple[float, ...] = (1.0, 1.5)) -> dict:
     """Max relative Frobenius error of each variant against autograd, over seeds, W-scales, positions."""
     worst: dict[str, float] = {}
     cases = 0
     for seed in range(seeds):
-        circuit = _random_circuit(d, gates, seed)
+        circuit = random_circuit(d, gates, seed)
         x = np.random.default_rng(seed).integers(0, 2, size=(1, d))
         z = torch.as_tensor(build(circuit, x, "subtasks").z[0])
         W0, fz = rnn.init(m, seed, "float64")
