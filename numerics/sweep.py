@@ -1,0 +1,199 @@
+"""Grids of decoder runs (Table 1) on any ``concurrent.futures`` executor, resumable via the store.
+
+A spec is a TOML file::
+
+    store = "results/table1"          # where shards go (relative to the spec's repository root)
+    [defaults]                        # numerics.transformer.Config fields shared by every run
+    n_layer = 2
+    [[grid]]                          # each block: the cartesian product of its lists (scalars = one value)
+    supervision = "subtasks"
+    d = [8, 16, 32]
+    seed = [27, 67, 93]
+
+Every run's config (``Config.as_dict()``) keys one shard of ``numerics.store``; a run whose shard
+exists is skipped, so a sweep killed at any moment (even SIGKILL) and started again redoes exactly
+the unfinished runs. Workers write their own shard (atomically) as soon as the run ends, so with a
+remote Dask cluster the store must be on a filesystem the workers share.
+
+    python -m numerics.sweep specs/table1.toml                     # local process pool
+    python -m numerics.sweep specs/table1.toml --dask-local 2      # dask.distributed LocalCluster
+    python -m numerics.sweep specs/table1.toml --scheduler tcp://HOST:8786
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import os
+import sys
+import time
+import tomllib
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from numerics import store
+from numerics.transformer import Config
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+class SpecError(ValueError):
+    """A spec that cannot be expanded (bad TOML, unknown field, bad value)."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """An expanded spec: its runs (in file order) and the store they go to."""
+
+    path: Path
+    store: Path
+    runs: tuple[Config, ...]
+
+
+def _grid(block: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    keys = list(block)
+    values = [v if isinstance(v, list) else [v] for v in block.values()]
+    for combo in itertools.product(*values):
+        yield dict(zip(keys, combo, strict=True))
+
+
+def load_spec(path: Path | str) -> Spec:
+    """Parse and expand a spec file; raises SpecError with the file name on any problem."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text())
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{path}: not valid TOML ({exc})") from None
+    unknown = set(raw) - {"store", "defaults", "grid", "description"}
+    if unknown:
+        raise SpecError(f"{path}: unknown top-level keys {sorted(unknown)}")
+    names = {f.name for f in fields(Config)}
+    defaults = raw.get("defaults", {})
+    blocks = raw.get("grid", [])
+    if not isinstance(blocks, list) or not blocks:
+        raise SpecError(f"{path}: needs at least one [[grid]] block")
+    runs: list[Config] = []
+    for block in blocks:
+        for point in _grid(block):
+            values = {**defaults, **point}
+            bad = set(values) - names
+            if bad:
+                raise SpecError(f"{path}: unknown config fields {sorted(bad)} (known: {sorted(names)})")
+            try:
+                config = Config(**values)
+            except (TypeError, ValueError) as exc:
+                raise SpecError(f"{path}: bad run {point}: {exc}") from None
+            if config not in runs:
+                runs.append(config)
+    root = Path(raw.get("store", f"results/{path.stem}"))
+    return Spec(path, root if root.is_absolute() else REPO / root, tuple(runs))
+
+
+def run_one(config: Config, root: str) -> tuple[str, bool]:
+    """Train ``config`` unless its shard exists, write the shard; return ``(key, ran)``.
+
+    Runs in a worker: one torch thread (the sweep parallelises over runs, not inside them).
+    """
+    import torch
+
+    from numerics.transformer import train
+
+    key = store.config_key(config.as_dict())
+    if store.is_done(root, config.as_dict()):
+        return key, False
+    torch.set_num_threads(1)
+    store.write(root, config.as_dict(), train(config))
+    return key, True
+
+
+def pending(spec: Spec) -> list[Config]:
+    """The runs of ``spec`` that have no shard yet."""
+    return [c for c in spec.runs if not store.is_done(spec.store, c.as_dict())]
+
+
+def run(runs: Sequence[Config], root: Path | str, executor: Executor, progress: bool = True) -> list[str]:
+    """Submit ``runs`` to ``executor`` and wait; returns the keys of runs trained now (a tqdm bar
+    counts finished runs). An exception in a run propagates after the others were submitted."""
+    from tqdm.auto import tqdm
+
+    futures = [executor.submit(run_one, c, str(root)) for c in runs]
+    trained = []
+    with tqdm(total=len(futures), desc="runs", unit="run", disable=None if progress else True) as bar:
+        for fut in as_completed(futures):
+            key, ran = fut.result()
+            if ran:
+                trained.append(key)
+            bar.update(1)
+    return trained
+
+
+@contextlib.contextmanager
+def executor_for(workers: int, scheduler: str | None = None, dask_local: int | None = None,
+                 processes: bool = True) -> Iterator[Executor]:
+    """A process pool of ``workers``; or a dask.distributed executor on ``scheduler`` (an address)
+    or on a LocalCluster of ``dask_local`` single-threaded workers (``processes`` False: threads)."""
+    if scheduler is None and dask_local is None:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            yield pool
+        return
+    from distributed import Client, LocalCluster
+
+    with contextlib.ExitStack() as stack:
+        if dask_local is not None:
+            cluster = stack.enter_context(LocalCluster(n_workers=dask_local, threads_per_worker=1,
+                                                       processes=processes, dashboard_address=None))
+            client = stack.enter_context(Client(cluster))
+        else:
+            client = stack.enter_context(Client(scheduler, timeout="20s"))
+        yield client.get_executor(pure=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from verify import cli
+
+    parser = cli.OneLineParser(prog="python -m numerics.sweep", description=__doc__,
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("spec", type=Path, help="TOML grid spec (e.g. specs/table1.toml)")
+    parser.add_argument("--store", type=Path, help="results directory (default: the spec's `store`)")
+    parser.add_argument("--workers", type=cli.int_in(1, 256), default=min(2, os.cpu_count() or 1),
+                        help="local worker processes (default: min(2, cores))")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this dask.distributed scheduler")
+    where.add_argument("--dask-local", type=cli.int_in(1, 256), metavar="N",
+                       help="run on a dask LocalCluster of N worker processes")
+    parser.add_argument("--dry-run", action="store_true", help="list the pending runs and exit")
+    args = parser.parse_args(argv)
+    try:
+        spec = load_spec(args.spec)
+        root = args.store or spec.store
+        # Read every existing shard first: a foreign or truncated one stops the sweep with its name.
+        store.load(root) if Path(root).exists() else None
+        todo = [c for c in spec.runs if not store.is_done(root, c.as_dict())]
+    except (SpecError, store.StoreError) as exc:
+        print(f"python -m numerics.sweep: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.spec}: {len(spec.runs)} runs, {len(spec.runs) - len(todo)} already in {root}, "
+          f"{len(todo)} to run", file=sys.stderr, flush=True)
+    if args.dry_run:
+        for c in todo:
+            print(store.config_key(c.as_dict()), c)
+        return 0
+    start = time.perf_counter()
+    try:
+        with executor_for(args.workers, args.scheduler, args.dask_local) as executor:
+            trained = run(todo, root, executor)
+    except OSError as exc:
+        print(f"python -m numerics.sweep: error: cannot reach the scheduler ({exc})", file=sys.stderr)
+        return 2
+    print(f"trained {len(trained)} runs in {time.perf_counter() - start:.1f} s; store: {root}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
