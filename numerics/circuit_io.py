@@ -463,6 +463,7 @@ def _aiger_netlist(
     outputs: list[tuple[str, int | None]] = []
     constants: dict[str, int] = {}
     taken = set(input_names) | {nm for nm, _, _, _ in nodes}
+    renamed: set[str] = set()
 
     def signal(name: str, literal: int, lineno: int) -> int | None:
         check(literal, lineno)
@@ -473,6 +474,10 @@ def _aiger_netlist(
         if inv:
             nodes.append((name if name not in taken else f"{name}_not", [int(base)], (1, 0), "NOT"))
             return n + len(nodes) - 1
+        k = int(base) - n
+        if k >= 0 and nodes[k][0] not in renamed and name not in taken:  # the gate takes the output's name
+            renamed.add(name)
+            nodes[k] = (name, *nodes[k][1:])
         return int(base)
 
     for k, (lineno, (literal,)) in enumerate(out_rows):
