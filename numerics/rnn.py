@@ -186,10 +186,10 @@ def loss_and_grad(
         g = torch.outer(c[-1], fz.B)
         delta[T - 1] = g * (H[T] > 0)
         for s in range(T - 1, 0, -1):  # δ_s = D_s (c_s B + W^T δ_{s+1}), rows are samples
-            g = delta[s] @ W
+            g = torch.mm(delta[s], W, out=delta[s - 1])
             if s >= d:
                 g.addr_(c[s - d], fz.B)
-            delta[s - 1] = g * (H[s] > 0)
+            g.mul_(H[s] > 0)
         grad.addmm_(delta.reshape(T * k, m).T, H[:T].reshape(T * k, m))
     return total * scale, grad
 

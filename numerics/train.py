@@ -141,7 +141,7 @@ def _keys(x: np.ndarray) -> np.ndarray:
 
 class _Data:
     """Evaluation set and the per-step input draws (uniform on {0,1}^d, never an evaluation input
-    when the evaluation set is a sample)."""
+    when the evaluation set is a sample of at most half the cube)."""
 
     def __init__(self, circuit: Circuit, config: TrainConfig) -> None:
         self.circuit, self.supervision = circuit, config.supervision
@@ -152,7 +152,8 @@ class _Data:
             self.eval_keys = None
         else:
             x_eval = np.unique(np.random.default_rng([config.seed, 2]).integers(0, 2, (config.eval_n, self.d)), axis=0)
-            self.eval_keys = np.sort(_keys(x_eval))
+            # held out from training, unless the sample is most of the cube (then training draws anything)
+            self.eval_keys = np.sort(_keys(x_eval)) if 2 * x_eval.shape[0] <= 1 << self.d else None
         self.eval = build(circuit, x_eval, config.supervision)
 
     def draw(self, n: int) -> Sequences:
