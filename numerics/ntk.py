@@ -175,6 +175,8 @@ def gram_from_factors(fac: Factors, block: int = 128) -> torch.Tensor:
                     blk = prod.view(t, bi, t * bj).sum(0).view(bi, t, bj).sum(1) / m
                 else:
                     blk = jac_I[t] @ (jac_I[t] if same else dense(J, t)).T / m
+                if same:  # the product's rounding need not be symmetric; make the Gram exactly symmetric
+                    blk = (blk + blk.T) / 2
                 out[p, I, J] = blk
                 if not same:
                     out[p, J, I] = blk.T
