@@ -17,6 +17,16 @@ from numerics.transformer import Config
 REPO = Path(__file__).resolve().parents[1]
 TINY = 'n_layer = 1\nn_head = 2\nn_embd = 16\nlr = 3e-3\neval_min = 10\nstop_at = 1.0\n'
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One torch thread: these models are tiny, and threads only contend on a shared machine."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
 
 def _spec(tmp_path: Path, grid: str, steps: int = 20, name: str = "spec.toml") -> Path:
     path = tmp_path / name
@@ -88,7 +98,7 @@ def test_sigkill_then_resume_redoes_only_unfinished_runs(tmp_path):
     while time.monotonic() < deadline and len(list(root.glob("*.parquet"))) < 2:
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    proc.communicate()
     before = {p.name: p.read_bytes() for p in root.glob("*.parquet")}
     assert 2 <= len(before) < len(spec.runs), "the sweep finished before it could be killed"
     proc = _sweep(path)

@@ -17,6 +17,16 @@ from verify.report import Verdict
 
 REPO = Path(__file__).resolve().parents[1]
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One torch thread: these models are tiny, and threads only contend on a shared machine."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
 
 @given(st.floats(0.5, 4), st.floats(1, 1e3))
 def test_power_fit_recovers_the_exponent(p, c):

@@ -25,6 +25,17 @@ from numerics.transformer import (
 )
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One torch thread: these models are tiny, and threads only contend on a shared machine."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def _model(d=8, supervision="subtasks", init_seed=0):
     config = Config.smoke(d=d, supervision=supervision, init_seed=init_seed)
     data = make_data(config)
@@ -126,3 +137,13 @@ def test_smoke_run_learns_and_is_deterministic():
 def test_untrained_accuracy_is_near_chance_without_supervision():
     config, data, model = _model(12, "end_to_end")
     assert abs(answer_accuracy(model, data.circuit, config, data.val) - 0.5) < 0.1
+
+
+@settings(max_examples=10)
+@given(st.integers(0, 2**16), st.integers(1, 10))
+def test_suffix_only_last_layer_matches_the_full_forward(seed, start):
+    """Fast path (last layer computes positions start.. only) vs the full forward pass."""
+    _, data, model = _model(8, init_seed=seed)
+    u = with_start(build(data.circuit, data.val[:8], "subtasks").z)
+    with torch.no_grad():
+        torch.testing.assert_close(model(u, start=start), model(u)[:, start:], rtol=1e-5, atol=1e-6)
