@@ -138,8 +138,12 @@ def test_cli_bad_input_is_one_line(args, capsys):
     assert len(err.splitlines()) == 1 and "error" in err
 
 
-def test_cli_help_and_exit_code_as_a_subprocess():
-    out = subprocess.run([sys.executable, "-m", "numerics.train", "--help"], capture_output=True, text=True)
-    assert out.returncode == 0 and "Algorithm 3" in out.stdout
+def test_cli_help(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0 and "Algorithm 3" in capsys.readouterr().out
+
+
+def test_cli_bad_input_as_a_subprocess():
     bad = subprocess.run([sys.executable, "-m", "numerics.train", "--m", "0"], capture_output=True, text=True)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr
