@@ -21,7 +21,8 @@ The verdict fits ln(value) = a + b d on the d with n = 2^d (all inputs), for the
 the largest sub-task value, and ln(value) = a + k ln d for the polynomial exponent. The claim's shape is
 that the end-to-end value outgrows every polynomial while the sub-task one does not: "consistent" when the
 end-to-end growth rate b exceeds the sub-task one and the ratio end-to-end / sub-task at the largest d is
-at least twice that at the smallest d; "inconsistent" otherwise. Over a finite range of d an exponential
+at least twice that at the smallest d with d // 2 > 2 (for d // 2 = 2 the tree has one gate and the two
+labels coincide, so the ratio is 1 by construction); "inconsistent" otherwise. Over a finite range of d an exponential
 cannot be told from a polynomial of high degree, so the fitted numbers are printed and the verdict is only
 about which label outgrows the other.
 """
@@ -153,7 +154,10 @@ def verdicts(summary: dict, cfg: NTKConfig) -> list[Verdict]:
     per_d, fits = summary["per_d"], summary["fits"]
     if len(per_d) < 2 or not fits:
         raise ValueError("the NTK verdict needs at least two values of d")
-    lo, hi = per_d[0], per_d[-1]
+    # With d // 2 == 2 the tree has one gate: the sub-task label IS the end-to-end label, so the ratio
+    # e2e / sub-task is 1 there by construction; its growth is measured from the first d with two gates on.
+    proper = [p for p in per_d if p["d"] // 2 > 2] or per_d
+    lo, hi = proper[0], per_d[-1]
     growth = (hi["e2e"] / hi["sub_max"]) / (lo["e2e"] / lo["sub_max"])
     b_e, b_s = fits["e2e"]["exp_rate"], fits["sub_max"]["exp_rate"]
     ok = b_e > b_s and growth >= 2.0
@@ -162,7 +166,8 @@ def verdicts(summary: dict, cfg: NTKConfig) -> list[Verdict]:
         f"m={cfg.m}, d={','.join(str(p['d']) for p in per_d)} (fit on d={','.join(map(str, summary['fit_ds']))}, "
         f"n=2^d): sqrt(yH^-1y) end-to-end {lo['e2e']:.3g}->{hi['e2e']:.3g} (exp rate {b_e:.3f}/d, "
         f"poly exp {fits['e2e']['poly_exp']:.2f}), sub-task max {lo['sub_max']:.3g}->{hi['sub_max']:.3g} "
-        f"(exp rate {b_s:.3f}/d, poly exp {fits['sub_max']['poly_exp']:.2f}); e2e/sub grows x{growth:.2f}; "
+        f"(exp rate {b_s:.3f}/d, poly exp {fits['sub_max']['poly_exp']:.2f}); "
+        f"e2e/sub grows x{growth:.2f} from d={lo['d']} (needs >= 2); "
         f"vs random labels: e2e {hi['e2e_ratio']:.2f}, sub-task <= {hi['sub_max_ratio_all']:.2f} at d={hi['d']}; "
         f"R (Lemma 7, O~) e2e {hi['R_e2e']:.3g}, sub {hi['R_sub']:.3g}; "
         f"max cond {max(p['cond_max'] for p in per_d):.1e}, "
