@@ -56,6 +56,7 @@ class Config:
     batch: int = 32  # Table 2
     lr: float = 1e-3  # Adam, betas (0.9, 0.999), eps 1e-8 as Table 2
     weight_decay: float = 0.0  # AdamW decoupled weight decay
+    grad_clip: float = 1.0  # clip the gradient's global norm (transformers.Trainer's default max_grad_norm)
     max_steps: int = 20_000  # step budget
     eval_min: int = 10  # finest validation interval (App. G footnote 22)
     stop_at: float = 0.99  # stop early once validation accuracy reaches this (1.0 disables)
@@ -70,8 +71,8 @@ class Config:
         for name in ("n_layer", "n_head", "n_embd", "batch", "max_steps", "eval_min"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1")
-        if not (self.lr > 0 and self.weight_decay >= 0 and 0 < self.stop_at <= 1):
-            raise ValueError("need lr > 0, weight_decay >= 0 and 0 < stop_at <= 1")
+        if not (self.lr > 0 and self.weight_decay >= 0 and self.grad_clip > 0 and 0 < self.stop_at <= 1):
+            raise ValueError("need lr > 0, weight_decay >= 0, grad_clip > 0 and 0 < stop_at <= 1")
 
     @classmethod
     def smoke(cls, **changes: Any) -> Config:
@@ -322,6 +323,7 @@ def train(config: Config, progress: bool = False) -> pd.DataFrame:
             raise FloatingPointError(f"training diverged at step {step} (loss {loss.item()})")
         opt.zero_grad(set_to_none=True)
         loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
         opt.step()
         losses.append(loss.item())
         step += 1
