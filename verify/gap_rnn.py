@@ -63,7 +63,16 @@ def run(setting: Setting, supervision: str, seed: int) -> dict[str, object]:
         learned = int(on_all[on_all.value == 0].step.min()) if (on_all.value == 0).any() else None
     return {"d": setting.d, "supervision": supervision, "seed": seed, "learned_at": learned,
             "final_error": float(fr.value.iloc[-1]), "steps": int(frame.step.max()), "seconds": seconds,
-            "diverged": bool((frame.metric == "diverged").any())}
+            "diverged": bool((frame.metric == "diverged").any()),
+            "curve": dict(zip(fr.step.astype(int).tolist(), fr.value.tolist(), strict=True))}
+
+
+def _at(run: dict[str, object], step: int | None) -> float | None:
+    """A run's recorded free-running error at ``step`` (or its last record before it)."""
+    if step is None:
+        return None
+    curve = run["curve"]
+    return round(curve[max(k for k in curve if k <= step)], 3)
 
 
 def check(full: bool = False) -> list[Verdict]:
@@ -86,7 +95,8 @@ def check(full: bool = False) -> list[Verdict]:
             f"batch={setting.batch} budget={setting.budget} steps, seeds {list(setting.seeds)}: sub-tasks zero "
             f"free-running error on all 2^{setting.d} inputs at steps {[r['learned_at'] for r in sub]} "
             f"({', '.join(format(r['seconds'], '.0f') + ' s' for r in sub)}); end-to-end final error "
-            f"{[round(r['final_error'], 3) for r in e2e]} after {[r['steps'] for r in e2e]} steps"
+            f"{[round(r['final_error'], 3) for r in e2e]} after {[r['steps'] for r in e2e]} steps "
+            f"({[_at(e, s['learned_at']) for e, s in zip(e2e, sub, strict=True)]} at the sub-task run's steps-to-learn)"
         )
     verdict = "consistent" if sub_ok and e2e_ok else "inconsistent"
     scope = "" if full else " (quick: d=8 only; --full adds d=16)"

@@ -82,7 +82,7 @@ def exponents(dist: pd.DataFrame, per_T: pd.DataFrame) -> dict[str, tuple[float,
     return {k: (float(np.mean(v)), float(np.std(v))) for k, v in (("i", in_i), ("m", in_m), ("T", in_T))}
 
 
-def check(widths: Sequence[int] = (64, 128, 256, 512), seeds: Sequence[int] = (0, 1, 2), steps: int = 20, d: int = 6,
+def check(widths: Sequence[int] = (64, 128, 256, 512), seeds: Sequence[int] = (0, 1, 2), steps: int = 12, d: int = 6,
           lengths: Sequence[int] = (6, 12, 24)) -> list[Verdict]:
     """A2 (Algorithm 2) and A3 (Algorithm 3): fitted exponents beside eq. 25-29 / 54-58."""
     rows = []
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = cli.parser("python -m verify.rates", __doc__)
     parser.add_argument("--widths", type=cli.int_in(2, 4096), nargs="+", default=[64, 128, 256, 512])
     parser.add_argument("--seeds", type=cli.int_in(1, 50), default=3, help="number of seeds (>= 3 for a fit)")
-    parser.add_argument("--steps", type=cli.int_in(2, 100_000), default=20, help="iterations n")
+    parser.add_argument("--steps", type=cli.int_in(2, 100_000), default=12, help="iterations n")
     parser.add_argument("--d", type=cli.int_in(4, 16), default=6, help="parity input bits (Algorithm 3: all 2^d)")
     parser.add_argument("--lengths", type=cli.int_in(5, 200), nargs="+", default=[6, 12, 24], help="T for the T fit")
     args = parser.parse_args(argv)
