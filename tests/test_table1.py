@@ -80,9 +80,10 @@ def test_no_gap_gives_inconsistent_rows():
 
 
 def test_slow_transition_is_inconsistent_with_figure_4():
-    runs = _runs({("subtasks", 8, 1): ([0.5, 0.61, 0.7, 0.8, 0.8, 0.8, 0.96], 100)})
+    runs = _runs({("subtasks", 12, 1): ([0.5, 0.61, 0.7, 0.8, 0.8, 0.8, 0.96], 100),
+                  ("subtasks", 8, 1): ([0.5, 0.61, 0.7, 0.8, 0.8, 0.8, 0.96], 100)})  # 8 bits: too few to count
     (fig4,) = [r for r in table1.verdicts(runs, table1.Source(Path("x"), False)) if r.id == "FIG4"]
-    assert fig4.verdict == "inconsistent" and fig4.measured["median_ratio"] == 5.0
+    assert fig4.verdict == "inconsistent" and fig4.measured["median_ratio"] == 5.0 and "1 learned runs" in fig4.evidence
 
 
 def test_check_reads_a_real_store(tmp_path):
@@ -118,3 +119,18 @@ def test_store_error_names_a_truncated_shard(tmp_path):
     path.write_bytes(path.read_bytes()[:-20])
     with pytest.raises(store.StoreError, match=path.name):
         table1.check(tmp_path)
+
+
+def test_empty_store_falls_back_to_the_smoke_spec(tmp_path, monkeypatch):
+    """A fresh clone: no runs of the full spec stored, so check() trains the smoke spec and says so."""
+    tiny = ('n_layer = 1\nn_head = 2\nn_embd = 16\nmax_steps = 20\n'
+            '[[grid]]\nd = 8\nsupervision = ["subtasks", "end_to_end"]\n')
+    (tmp_path / "full.toml").write_text(f'store = "{tmp_path / "full"}"\n[defaults]\n{tiny}')
+    (tmp_path / "smoke.toml").write_text(f'store = "{tmp_path / "smoke"}"\n[defaults]\n{tiny}')
+    monkeypatch.setattr(table1, "FULL_SPEC", tmp_path / "full.toml")
+    monkeypatch.setattr(table1, "SMOKE_SPEC", tmp_path / "smoke.toml")
+    monkeypatch.setattr(table1, "REPO", tmp_path)
+    rows = table1.check()
+    assert len(list((tmp_path / "smoke").glob("*.parquet"))) == 2 and not (tmp_path / "full").exists()
+    assert all("smoke spec smoke.toml (2 runs; full table: python -m numerics.sweep full.toml)" in r.evidence
+               for r in rows)
