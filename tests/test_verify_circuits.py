@@ -120,3 +120,14 @@ def test_cli_as_a_subprocess(tmp_path):
     run = subprocess.run([sys.executable, "-m", "verify.circuits", str(tmp_path / "cyc.bench")], cwd=REPO,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 2 and run.stderr.count("\n") == 1 and "cycle through signals" in run.stderr
+
+
+def test_training_comparison_runs_and_reports_both_modes():
+    circuit = sequence(parse_bench(ripple_carry_adder(1)), "c1").circuit  # c1 = AND(a0, b0): one gate
+    frame = circuits.compare_training(circuit, circuits.TrainSetup(m=16, steps=40, eta=0.5, batch=4, every=10,
+                                                                   seeds=(0, 1)))
+    assert set(frame.supervision) == {"subtasks", "end_to_end"} and set(frame.seed) == {0, 1}
+    row = circuits.training_row(frame, "adder1:c1")
+    learned = row.measured["subtasks"]
+    assert row.verdict == ("consistent" if all(s is not None for s in learned) else "inconsistent")
+    assert "subtasks: zero error at step" in row.evidence and "end_to_end" in row.evidence

@@ -20,6 +20,12 @@ Method, for one output of a real circuit (ISCAS BENCH, AIGER; ``numerics.circuit
    table, exact for d <= 6; above that only eq. 10's factor T^(16+3N) is given, a lower bound for D, A >= 1);
 5. the printed length T := |V| against the sequence's T (eq. 13's convention, T = 3d/2 - 2 for parity).
 
+With ``--train STEPS`` the paper's RNN (``numerics.train``, Algorithm 1 with mini-batches, a declared
+learning rate) learns the chosen output with sub-task supervision and end to end, over seeds, on all 2^d
+inputs; the row is "consistent" when sub-task supervision reaches zero free-running error on every seed
+(Section 6's positive result), with the steps each mode needed beside it. Training is not part of the
+quick ``check()``.
+
 A separate row checks the "wide AND/OR become binary trees" sentence on its own: every AND/OR/XOR and
 negation of fan-in 3..8 reduced to fan-in 2 is a tree of N - 1 gates and depth ceil(log2 N) computing the
 same function on all inputs.
@@ -38,6 +44,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import sympy
 
 from numerics.circuit_io import CircuitFormatError, Netlist, parse_bench, read
@@ -209,6 +216,54 @@ def rows(report: CircuitReport) -> list[Verdict]:
     return [structure, length]
 
 
+@dataclass(frozen=True)
+class TrainSetup:
+    """Training for the S6 comparison: Algorithm 1 with mini-batches and a fixed, declared learning rate
+    (Theorem 2's 1/(m sqrt n) is far too small at these widths)."""
+
+    m: int = 256
+    steps: int = 3000
+    eta: float = 0.5
+    batch: int = 32
+    every: int = 50
+    seeds: tuple[int, ...] = (0, 1, 2)
+
+
+def compare_training(circuit: Circuit, setup: TrainSetup = TrainSetup()) -> pd.DataFrame:
+    """Learning curves of the RNN on ``circuit`` with and without sub-task supervision.
+
+    Returns the tidy frames of ``numerics.train.train`` stacked, with columns ``supervision`` and ``seed``.
+    """
+    from numerics.train import TrainConfig, train
+
+    frames = []
+    for supervision in ("subtasks", "end_to_end"):
+        for seed in setup.seeds:
+            config = TrainConfig(d=circuit.d, supervision=supervision, m=setup.m, algorithm=1, steps=setup.steps,
+                                 eta=setup.eta, batch=setup.batch, every=setup.every, seed=seed,
+                                 task=circuit.name)
+            frames.append(train(config, circuit).assign(supervision=supervision, seed=seed))
+    return pd.concat(frames, ignore_index=True)
+
+
+def training_row(frame: pd.DataFrame, label: str) -> Verdict:
+    """S6's positive result measured: does sub-task supervision learn the circuit (zero free-running error)?"""
+    from numerics.train import steps_to_learn
+
+    learned = {sup: [steps_to_learn(g) for _, g in frame[frame.supervision == sup].groupby("seed")]
+               for sup in ("subtasks", "end_to_end")}
+    final = frame[frame.metric == "fr_error"].sort_values("step").groupby(["supervision", "seed"]).value.last()
+
+    def show(sup: str) -> str:
+        steps = ", ".join("never" if s is None else str(s) for s in learned[sup])
+        return f"{sup}: zero error at step [{steps}], final error mean {final[sup].mean():.3f}"
+
+    ok = all(s is not None for s in learned["subtasks"])
+    return Verdict("S6", "consistent" if ok else "inconsistent",
+                   f"RNN on {label} ({len(learned['subtasks'])} seeds): {show('subtasks')}; {show('end_to_end')}",
+                   measured=dict(learned), claimed="sub-task supervision learns", relation="rate")
+
+
 def load(path: str | Path | None) -> tuple[Netlist, str, str | None]:
     """(netlist, label, default output): the file, or c17 from the shared data folder, or a generated
     4-bit adder (its carry out) when that folder is absent."""
@@ -250,13 +305,22 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"reduce gates to fan-in <= K (2..{lemma3.MAX_FANIN}; default 2)")
     parser.add_argument("--show", type=cli.int_in(0, 10**6), default=12, metavar="N",
                         help="print the first N sub-tasks (default 12)")
+    parser.add_argument("--train", type=cli.int_in(0, 10**7), default=0, metavar="STEPS",
+                        help="also train the RNN for STEPS steps with and without sub-tasks (3 seeds; d <= 16)")
     args = parser.parse_args(argv)
     try:
         netlist, source, default_output = load(args.file)
         report = analyse(netlist, source, args.output or default_output, args.max_fanin)
     except (CircuitFormatError, ValueError) as exc:
         raise cli.UsageError(str(exc)) from None
-    return cli.emit([*rows(report), wide_gate_rows()], as_json=args.json, detail=detail(report, args.show))
+    out = [*rows(report), wide_gate_rows()]
+    if args.train:
+        if report.seq.circuit.d > 16:
+            raise cli.UsageError(f"--train needs a cone of d <= 16 inputs, {report.seq.output} has d = "
+                                 f"{report.seq.circuit.d}")
+        frame = compare_training(report.seq.circuit, TrainSetup(steps=args.train, every=max(1, args.train // 60)))
+        out.append(training_row(frame, f"{report.source}:{report.seq.output}"))
+    return cli.emit(out, as_json=args.json, detail=detail(report, args.show))
 
 
 if __name__ == "__main__":
