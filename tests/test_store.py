@@ -4,6 +4,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from numerics import store
 
@@ -34,3 +36,27 @@ def test_temp_files_are_ignored(tmp_path):
     store.write(tmp_path, {"x": 1}, pd.DataFrame({"a": [1]}))
     (tmp_path / ".deadbeef.parquet.123.tmp").write_bytes(b"partial")
     assert len(store.load(tmp_path)) == 1
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=5),
+                       st.integers() | st.floats(allow_nan=False) | st.text(max_size=5), max_size=6))
+def test_key_ignores_field_order(config):
+    reordered = dict(reversed(list(config.items())))
+    assert store.config_key(config) == store.config_key(reordered)
+    assert store.canonical(config) == store.canonical(reordered)
+
+
+def test_a_json_without_its_shard_is_not_done(tmp_path):
+    """A run killed between the JSON and the shard rename counts as unfinished, and load skips it."""
+    cfg = {"d": 8}
+    path = store.write(tmp_path, cfg, pd.DataFrame({"a": [1]}))
+    path.unlink()
+    assert not store.is_done(tmp_path, cfg) and store.load(tmp_path).empty
+
+
+def test_a_renamed_shard_is_rejected(tmp_path):
+    path = store.write(tmp_path, {"d": 8}, pd.DataFrame({"a": [1]}))
+    other = path.with_name("0000000000000000.parquet")
+    path.rename(other)
+    with pytest.raises(store.StoreError, match=r"0000000000000000\.parquet"):
+        store.load(tmp_path)
