@@ -178,19 +178,21 @@ def main(argv: list[str] | None = None) -> int:
     except (SpecError, store.StoreError) as exc:
         print(f"python -m numerics.sweep: error: {exc}", file=sys.stderr)
         return 2
-    print(f"{args.spec}: {len(spec.runs)} runs, {len(spec.runs) - len(todo)} already in {root}, "
-          f"{len(todo)} to run", file=sys.stderr, flush=True)
-    if args.dry_run:
-        for c in todo:
-            print(store.config_key(c.as_dict()), c)
-        return 0
-    start = time.perf_counter()
-    try:
-        with executor_for(args.workers, args.scheduler, args.dask_local) as executor:
-            trained = run(todo, root, executor)
-    except OSError as exc:
-        print(f"python -m numerics.sweep: error: cannot reach the scheduler ({exc})", file=sys.stderr)
-        return 2
+    with contextlib.ExitStack() as stack:
+        if todo and not args.dry_run:
+            try:
+                executor = stack.enter_context(executor_for(args.workers, args.scheduler, args.dask_local))
+            except OSError as exc:
+                print(f"python -m numerics.sweep: error: cannot reach the scheduler ({exc})", file=sys.stderr)
+                return 2
+        print(f"{args.spec}: {len(spec.runs)} runs, {len(spec.runs) - len(todo)} already in {root}, "
+              f"{len(todo)} to run", file=sys.stderr, flush=True)
+        if args.dry_run:
+            for c in todo:
+                print(store.config_key(c.as_dict()), c)
+            return 0
+        start = time.perf_counter()
+        trained = run(todo, root, executor) if todo else []
     print(f"trained {len(trained)} runs in {time.perf_counter() - start:.1f} s; store: {root}", file=sys.stderr)
     return 0
 
