@@ -46,6 +46,9 @@ if SMALL or not any(full.glob("*.parquet")):
 else:
     root, label = full, "specs/table1.toml"
 frame = store.load(root)
+if not SMALL and root == full:  # only the runs of the current spec
+    keys = {store.config_key(c.as_dict()) for c in load_spec(REPO / "specs" / "table1.toml").runs}
+    frame = frame[frame.run.isin(keys)]
 runs = table1.runs_of(frame)
 summary = table1.summary(runs)
 print(summary.to_string(index=False))
