@@ -298,10 +298,11 @@ def train(config: Config, progress: bool = False) -> pd.DataFrame:
 
     Columns: ``step``, ``loss`` (training loss averaged since the last evaluation), ``val_acc``
     (greedy final-answer accuracy on the validation set), ``test_acc`` (NaN except on the last row,
-    the test accuracy at the end), ``seconds`` (wall time so far). The run stops at ``max_steps`` or
-    once validation accuracy reaches ``stop_at``. Summaries: ``summarize``.
+    the test accuracy at the end), ``seconds`` (wall time so far). Each step: a teacher-forced batch,
+    cross-entropy on the outputs at positions d..T, gradient norm clipped at ``grad_clip``, AdamW.
+    The run stops at ``max_steps`` or once validation accuracy reaches ``stop_at``; a non-finite
+    loss raises FloatingPointError. Summaries: ``summarize``.
     """
-    torch.manual_seed(config.init_seed)  # nothing draws from it, but keep torch's global state defined
     data = make_data(config)
     circuit = data.circuit
     model = model_for(config, circuit)
