@@ -108,7 +108,11 @@ def run_one(config: Config, root: str) -> tuple[str, bool]:
     if store.is_done(root, config.as_dict()):
         return key, False
     torch.set_num_threads(1)
-    store.write(root, config.as_dict(), train(config))
+    try:
+        curve = train(config)
+    except FloatingPointError as exc:
+        raise FloatingPointError(f"run {key} ({config}): {exc}") from None
+    store.write(root, config.as_dict(), curve)
     return key, True
 
 
@@ -192,7 +196,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(store.config_key(c.as_dict()), c)
             return 0
         start = time.perf_counter()
-        trained = run(todo, root, executor) if todo else []
+        try:
+            trained = run(todo, root, executor) if todo else []
+        except FloatingPointError as exc:  # a diverged run: finished shards stay, rerun resumes
+            print(f"python -m numerics.sweep: error: a run diverged ({exc})", file=sys.stderr)
+            return 1
     print(f"trained {len(trained)} runs in {time.perf_counter() - start:.1f} s; store: {root}", file=sys.stderr)
     return 0
 

@@ -144,3 +144,14 @@ def test_config_roundtrip_through_the_store(tmp_path):
     run_one(config, str(tmp_path))
     stored, _ = store.read(store.shard_path(tmp_path, config.as_dict()))
     assert Config(**{k: v for k, v in stored.items() if k != "kind"}) == config
+
+
+def test_a_diverged_run_is_one_line_and_leaves_no_shard(tmp_path, capsys):
+    from numerics.sweep import main
+
+    path = tmp_path / "div.toml"
+    path.write_text(f'store = "{tmp_path / "s"}"\n[defaults]\n{TINY}lr = 1e30\nmax_steps = 30\n[[grid]]\nd = 8\n'
+                    .replace("lr = 3e-3\n", ""))
+    assert main([str(path), "--workers", "1"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "diverged" in err[-1] and not list((tmp_path / "s").glob("*.parquet"))
