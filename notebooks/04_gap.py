@@ -80,11 +80,9 @@ fig.tight_layout()
 # ## Fitted growth (the same fit on ours and on Table 1)
 
 # %%
-fits = table1._fits(summary)
-print(f"with supervision:    iterations ~ d^{fits['subtasks_measured']:.2f}   "
-      f"(Table 1: d^{fits['subtasks_paper']:.2f})")
-print(f"without supervision: iterations ~ e^({fits['end_to_end_measured']:.2f} d) "
-      f"(Table 1: e^({fits['end_to_end_paper']:.2f} d))")
+growth = table1.fits(summary)
+print("with supervision:   ", table1._growth(growth, "subtasks", "power"))
+print("without supervision:", table1._growth(growth, "end_to_end", "rate"))
 
 # %% [markdown]
 # ## Figure 4: one learning trajectory

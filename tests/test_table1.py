@@ -42,7 +42,7 @@ def test_rate_fit_recovers_the_rate(r, c):
 
 def test_paper_growth_rates():
     """Table 1 as printed: with supervision ~ d^2.2 between 8 and 128 bits; without ~ e^(0.9 d)."""
-    fits = table1._fits(pd.DataFrame(columns=["supervision", "d", "learned", "seeds", "iters_60"]))
+    fits = table1.fits(pd.DataFrame(columns=["supervision", "d", "learned", "seeds", "iters_60", "budget"]))
     assert 1.9 < fits["subtasks_paper"] < 2.6 and 0.8 < fits["end_to_end_paper"] < 1.0
 
 
@@ -134,3 +134,14 @@ def test_empty_store_falls_back_to_the_smoke_spec(tmp_path, monkeypatch):
     assert len(list((tmp_path / "smoke").glob("*.parquet"))) == 2 and not (tmp_path / "full").exists()
     assert all("smoke spec smoke.toml (2 runs; full table: python -m numerics.sweep full.toml)" in r.evidence
                for r in rows)
+
+
+def test_growth_fits_skip_tiny_validation_sets_and_bound_from_below():
+    runs = _runs({("subtasks", 8, 1): ([0.5, 0.7, 0.99], 100), ("subtasks", 16, 1): (LEARN, 100),
+                  ("subtasks", 32, 1): ([0.5, 0.5, 0.5, 0.7, 0.99], 100),
+                  ("end_to_end", 10, 1): (LEARN, 100), ("end_to_end", 12, 1): (STALL, 30)})
+    growth = table1.fits(table1.summary(runs))
+    assert growth["subtasks_measured"] == pytest.approx(math.log(30 / 20) / math.log(2))  # 8 bits left out
+    assert growth["subtasks_paper_same"] == pytest.approx(math.log(1480 / 333) / math.log(2))
+    assert math.isnan(growth["end_to_end_measured"])
+    assert growth["end_to_end_lower"] == pytest.approx(math.log(30 / 20) / 2)
