@@ -198,10 +198,10 @@ def verdicts(runs: pd.DataFrame, source: Source) -> list[Verdict]:
 
     runs_wo = runs[runs.supervision == "end_to_end"]
     if len(failed):
-        covered = [int(d) for d in failed.d if len(with_) and d <= with_.d.max()]
+        covered = [int(d) for d in failed.d if d in set(with_.d)]  # the same task with supervision
         d_fail = max(covered) if covered else int(failed.d.max())
         acc = runs_wo[runs_wo.d == d_fail].test_acc
-        sup = runs[(runs.supervision == "subtasks") & (runs.d >= d_fail)]
+        sup = runs[(runs.supervision == "subtasks") & (runs.d == d_fail)]
         tol = max(0.05, 1.5 / math.sqrt(holdout_size(d_fail)))  # 3 std of a coin on the test set
         near_half = bool((acc - 0.5).abs().max() <= tol)
         sup_solved = bool(len(sup)) and bool((sup.test_acc >= SOLVED).all())
@@ -212,8 +212,9 @@ def verdicts(runs: pd.DataFrame, source: Source) -> list[Verdict]:
             f"{_fmt(float(failed[failed.d == d_fail].budget.iloc[0]))} steps is "
             f"{', '.join(f'{a:.3f}' for a in acc)} (within {tol:.2f} of 1/2, 3 std of chance on "
             f"{holdout_size(d_fail)} test inputs: {near_half}); with supervision at "
-            f">= {d_fail} bits: " + (f"test accuracy {float(sup.test_acc.min()):.3f} or more" if len(sup)
-                                      else "no run stored") + f"; {origin}",
+            f"{d_fail} bits: " + (f"test accuracy {', '.join(f'{a:.3f}' for a in sup.test_acc)} after at most "
+                                  f"{_fmt(float(sup.budget.max()))} steps" if len(sup) else "no run stored")
+            + f"; {origin}",
             measured={"without_test_acc": acc.tolist(),
                       "with_min_test_acc": float(sup.test_acc.min()) if len(sup) else None},
             claimed="error ~ 1/2 without, -> 0 with", relation="rate"))
