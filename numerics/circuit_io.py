@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from numerics.circuits import Gate, named_table
+from numerics.circuits import Gate, evaluate_gates, named_table
 
 BENCH_GATES = ("AND", "NAND", "OR", "NOR", "XOR", "XNOR", "NOT", "BUF", "BUFF", "DFF")
 
@@ -100,16 +100,7 @@ class Netlist:
         Returns:
             ``(batch, len(all_outputs))`` uint8 array, columns in ``all_outputs`` order.
         """
-        x = np.asarray(x)
-        if x.ndim != 2 or x.shape[1] != self.n_inputs:
-            raise ValueError(f"x must have shape (batch, {self.n_inputs}), got {x.shape}")
-        values = np.zeros((x.shape[0], self.size), dtype=np.uint8)
-        values[:, : self.n_inputs] = x
-        for g, gate in enumerate(self.gates):
-            index = np.zeros(x.shape[0], dtype=np.int64)
-            for j, p in enumerate(gate.parents):
-                index |= values[:, p].astype(np.int64) << j
-            values[:, self.n_inputs + g] = np.asarray(gate.table, dtype=np.uint8)[index]
+        values = evaluate_gates(self.n_inputs, self.gates, x)
         constants = dict(self.constants)
         outs = self.all_outputs
         out = np.zeros((x.shape[0], len(outs)), dtype=np.uint8)

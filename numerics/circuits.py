@@ -117,17 +117,39 @@ class Circuit:
         Returns:
             ``(batch, d + G)`` uint8 array: inputs then gate values.
         """
-        x = np.asarray(x)
-        if x.ndim != 2 or x.shape[1] != self.n_inputs:
-            raise ValueError(f"x must have shape (batch, {self.n_inputs}), got {x.shape}")
-        values = np.zeros((x.shape[0], self.size), dtype=np.uint8)
-        values[:, : self.n_inputs] = x
-        for g, gate in enumerate(self.gates):
-            index = np.zeros(x.shape[0], dtype=np.int64)
-            for j, p in enumerate(gate.parents):
-                index |= values[:, p].astype(np.int64) << j
-            values[:, self.n_inputs + g] = np.asarray(gate.table, dtype=np.uint8)[index]
-        return values
+        return evaluate_gates(self.n_inputs, self.gates, x)
+
+
+def evaluate_gates(n_inputs: int, gates: Sequence[Gate], x: np.ndarray) -> np.ndarray:
+    """Values of every position of gates in topological order over ``n_inputs`` inputs.
+
+    Args:
+        x: ``(batch, n_inputs)`` array of 0/1.
+    Returns:
+        ``(batch, n_inputs + len(gates))`` uint8 array: inputs then gate values.
+    """
+    x = np.asarray(x)
+    if x.ndim != 2 or x.shape[1] != n_inputs:
+        raise ValueError(f"x must have shape (batch, {n_inputs}), got {x.shape}")
+    values = np.zeros((x.shape[0], n_inputs + len(gates)), dtype=np.uint8)
+    values[:, :n_inputs] = x
+    for g, gate in enumerate(gates):
+        index = np.zeros(x.shape[0], dtype=np.int64)
+        for j, p in enumerate(gate.parents):
+            index |= values[:, p].astype(np.int64) << j
+        values[:, n_inputs + g] = np.asarray(gate.table, dtype=np.uint8)[index]
+    return values
+
+
+def random_circuit(d: int, gates: int, seed: int) -> Circuit:
+    """A random fan-in-2 circuit: each gate reads two distinct earlier positions, a random named table."""
+    rng = np.random.default_rng(seed)
+    kinds = ("AND", "OR", "XOR", "NAND", "NOR", "XNOR")
+    out = []
+    for g in range(gates):
+        parents = tuple(int(p) for p in rng.choice(d + g, size=2, replace=False))
+        out.append(Gate(parents, named_table(kinds[int(rng.integers(len(kinds)))], 2), name=f"g{g}"))
+    return Circuit(d, tuple(out), name=f"random(d={d}, gates={gates}, seed={seed})")
 
 
 def all_inputs(d: int) -> np.ndarray:

@@ -3,6 +3,7 @@
 import os
 
 import matplotlib
+import pytest
 from hypothesis import HealthCheck, settings
 
 matplotlib.use("Agg")
@@ -12,3 +13,12 @@ settings.register_profile(
     "ci", deadline=None, max_examples=50, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture
+def one_thread():
+    """One torch thread for tiny models: more threads only contend on a 2-core machine."""
+    from numerics.train import threads
+
+    with threads(1):
+        yield

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numerics import rnn
-from numerics.circuits import all_inputs, parity_tree, random_subset
+from numerics.circuits import all_inputs, parity_tree, random_circuit, random_subset
 from numerics.sequences import build
 from numerics.train import TrainConfig, fit, threads
 from verify import lemma1
@@ -25,7 +25,7 @@ def one_thread():
 def test_lemma1_holds_for_any_weights(circuit_seed, weight_seed, log_scale, m, d, gates):
     """Random circuits, random W of any scale (not only near W0), all 2^d inputs: slack >= 0 and the
     free-running chain is wrong somewhere exactly when some teacher-forced step is."""
-    circuit = lemma1.random_circuit(d, gates, circuit_seed)
+    circuit = random_circuit(d, gates, circuit_seed)
     _, fz = rnn.init(m, weight_seed)
     W = torch.randn(m, m, generator=torch.Generator().manual_seed(weight_seed), dtype=torch.float64) * 10**log_scale
     s = lemma1.sides(W, fz, build(circuit, all_inputs(d), "subtasks"))

@@ -17,15 +17,7 @@ from numerics.transformer import Config
 REPO = Path(__file__).resolve().parents[1]
 TINY = 'n_layer = 1\nn_head = 2\nn_embd = 16\nlr = 3e-3\neval_min = 10\nstop_at = 1.0\n'
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread: these models are tiny, and threads only contend on a shared machine."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _spec(tmp_path: Path, grid: str, steps: int = 20, name: str = "spec.toml") -> Path:

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from numerics import rnn, store
-from numerics.circuits import all_inputs
+from numerics.circuits import all_inputs, random_circuit
 from numerics.sequences import build
 from numerics.train import (
     EXACT_GD_MAX_D,
@@ -25,7 +25,6 @@ from numerics.train import (
     train,
     validate,
 )
-from verify.lemma1 import random_circuit
 
 
 @pytest.fixture(autouse=True)

@@ -24,16 +24,7 @@ from numerics.transformer import (
     with_start,
 )
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread: these models are tiny, and threads only contend on a shared machine."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _model(d=8, supervision="subtasks", init_seed=0):

@@ -28,10 +28,10 @@ import numpy as np
 import torch
 
 from numerics import rnn
+from numerics.circuits import random_circuit
 from numerics.sequences import build
 from numerics.train import threads
 from verify import cli
-from verify.lemma1 import random_circuit
 from verify.report import Verdict
 
 CLAIMS = ("GRAD",)

@@ -25,24 +25,13 @@ import numpy as np
 import torch
 
 from numerics import rnn
-from numerics.circuits import Circuit, Gate, all_inputs, named_table
+from numerics.circuits import Circuit, all_inputs, random_circuit
 from numerics.sequences import Sequences, build
 from numerics.train import TrainConfig, fit, target, threads
 from verify import cli
 from verify.report import Verdict
 
 CLAIMS = ("L1",)
-
-
-def random_circuit(d: int, gates: int, seed: int) -> Circuit:
-    """A random fan-in-2 circuit: each gate reads two distinct earlier positions, a random named table."""
-    rng = np.random.default_rng(seed)
-    kinds = ("AND", "OR", "XOR", "NAND", "NOR", "XNOR")
-    out = []
-    for g in range(gates):
-        parents = tuple(int(p) for p in rng.choice(d + g, size=2, replace=False))
-        out.append(Gate(parents, named_table(kinds[int(rng.integers(len(kinds)))], 2), name=f"g{g}"))
-    return Circuit(d, tuple(out), name=f"random(d={d}, gates={gates}, seed={seed})")
 
 
 def per_example(W: torch.Tensor, fz: rnn.Frozen, seqs: Sequences) -> dict[str, np.ndarray]:

@@ -26,11 +26,10 @@ import pandas as pd
 import torch
 
 from numerics import oracles, rnn
-from numerics.circuits import all_inputs
+from numerics.circuits import all_inputs, random_circuit
 from numerics.sequences import build
 from numerics.train import TrainConfig, fit, target, threads
 from verify import cli
-from verify.lemma1 import random_circuit
 from verify.report import Verdict
 
 CLAIMS = ("A2", "A3")
