@@ -30,8 +30,8 @@ A separate row checks the "wide AND/OR become binary trees" sentence on its own:
 negation of fan-in 3..8 reduced to fan-in 2 is a tree of N - 1 gates and depth ceil(log2 N) computing the
 same function on all inputs.
 
-``check()`` runs this on ``shared/data/circuits/c17.bench`` (beside the checkout) or, if that folder is
-absent, on a generated 4-bit ripple-carry adder's carry out.
+``check()`` runs this on ISCAS-85 c17, shipped as ``numerics/data/c17.bench`` (a copy of
+``shared/data/circuits/c17.bench``).
 
 Run: ``python -m verify.circuits FILE [--output NAME] [--max-fanin K] [--show N] [--json]``.
 """
@@ -47,17 +47,17 @@ from pathlib import Path
 import pandas as pd
 import sympy
 
-from numerics.circuit_io import CircuitFormatError, Netlist, parse_bench, read
+import numerics
+from numerics.circuit_io import CircuitFormatError, Netlist, read
 from numerics.circuits import Circuit, Gate, all_inputs, named_table
 from numerics.cone import Sequencing, describe, sequence
 from numerics.fanin import equivalent, reduce_fanin
-from numerics.generated import ripple_carry_adder
 from verify import cli, lemma3, phi
 from verify.report import Verdict
 
 CLAIMS = ("S6",)
 
-DATA = Path(__file__).parents[1] / ".." / "shared" / "data" / "circuits"
+DATA = Path(numerics.__file__).parent / "data"
 EXHAUSTIVE_D = 12  # equivalence on all 2^d inputs up to here
 WIDE_KINDS = ("AND", "OR", "XOR", "NAND", "NOR", "XNOR")
 
@@ -266,13 +266,10 @@ def training_row(frame: pd.DataFrame, label: str) -> Verdict:
 
 
 def load(path: str | Path | None) -> tuple[Netlist, str, str | None]:
-    """(netlist, label, default output): the file, or c17 from the shared data folder, or a generated
-    4-bit adder (its carry out) when that folder is absent."""
+    """(netlist, label, default output): the file, or the shipped c17."""
     if path is not None:
         return read(path), Path(path).name, None
-    if (DATA / "c17.bench").exists():
-        return read(DATA / "c17.bench"), "c17", None
-    return parse_bench(ripple_carry_adder(4), "adder4.bench"), "adder4 (c17 not found)", "c4"
+    return read(DATA / "c17.bench"), "c17", None
 
 
 def check(path: str | Path | None = None, output: str | None = None, max_fanin: int = 2) -> list[Verdict]:
