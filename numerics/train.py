@@ -19,7 +19,9 @@ step's batch, before the update), ``dist`` ‖W(i) - W(0)‖_F, ``step_norm`` �
 max|G - grad|. Every ``every`` steps (and at steps 0 and the last), on the evaluation set: ``loss``,
 ``tf_error`` (teacher-forced 0-1 error at each position t = d..T), ``tf_error_sum`` (their sum: the
 right side of Lemma 1, eq. 5), ``fr_error`` (free-running final-answer error, the left side) and
-``lemma1_slack`` (right minus left). Evaluation uses all 2^d
+``lemma1_slack`` (right minus left); with ``gram_probe = k > 0`` also ``ntk_drift`` at each position t,
+the relative change ‖H^t(W) - H^t(W0)‖_F / ‖H^t(W0)‖_F of the NTK Gram (eq. 69, ``numerics.ntk``) on the
+first k evaluation inputs. Evaluation uses all 2^d
 inputs for d <= ``EXHAUSTIVE_D`` (unless ``exhaustive_eval`` is off) and otherwise ``eval_n`` seeded
 inputs that training never draws.
 
@@ -73,6 +75,7 @@ class TrainConfig:
     stop_at_zero: bool = False  # stop at the first evaluation with zero free-running error
     seed: int = 0  # initialisation (Algorithm 1) and data draws
     dtype: str = "float64"
+    gram_probe: int = 0  # > 0: record the NTK Gram's relative change on this many evaluation inputs
     task: str = "parity"  # label only: "parity", or the circuit's name when train() gets a circuit
 
     @property
@@ -101,8 +104,8 @@ def validate(config: TrainConfig, circuit: Circuit | None = None) -> None:
         raise ValueError("Algorithm 1 uses the exact gradient; use algorithm 2 or 3 for an oracle with sigma > 0")
     if c.supervision not in SUPERVISION:
         raise ValueError(f"supervision must be one of {SUPERVISION}, got {c.supervision!r}")
-    if c.batch < 1 or c.every < 1 or c.eval_n < 1 or c.mc < 0:
-        raise ValueError("batch, every and eval_n must be >= 1 and mc >= 0")
+    if c.batch < 1 or c.every < 1 or c.eval_n < 1 or c.mc < 0 or c.gram_probe < 0:
+        raise ValueError("batch, every and eval_n must be >= 1, mc and gram_probe >= 0")
     if c.dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {sorted(DTYPES)}, got {c.dtype!r}")
     d = circuit.n_inputs if circuit is not None else c.d
@@ -220,9 +223,17 @@ def fit(config: TrainConfig, circuit: Circuit | None = None, progress: bool = Fa
     if full is not None and d > EXHAUSTIVE_D:
         full = build(circuit, all_inputs(d), config.supervision)
     rows: list[tuple[int, str, int, float]] = []
+    tracker = None
+    if config.gram_probe > 0:
+        from numerics.ntk import GramTracker
+
+        probe = data.eval.z[: config.gram_probe]  # distinct inputs: a repeated one makes H^t singular
+        tracker = GramTracker.at_init(W0, fz, probe, positions=range(d, data.eval.T + 1))
 
     def record(step: int) -> float:
         ev = evaluate(W, fz, data.eval)
+        if tracker is not None:
+            rows.extend((step, "ntk_drift", t, v) for t, v in tracker(W).items())
         rows.extend((step, "tf_error", d + k, e) for k, e in enumerate(ev["tf_error"]))
         for name in ("loss", "tf_error_sum", "fr_error"):
             rows.append((step, name, -1, ev[name]))
@@ -310,6 +321,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--stop-at-zero", action="store_true", help="stop once the free-running error is 0")
     p.add_argument("--seed", type=int, default=dflt.seed)
     p.add_argument("--dtype", default=dflt.dtype, help=f"one of {sorted(DTYPES)}")
+    p.add_argument("--gram-probe", type=int, default=dflt.gram_probe,
+                   help="record the NTK Gram's relative change on this many evaluation inputs (0: off)")
     p.add_argument("--store", type=Path, default=Path("results/train"), help="results folder (Parquet + JSON)")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     return p

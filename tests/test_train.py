@@ -21,16 +21,11 @@ from numerics.train import (
     fit,
     main,
     target,
-    threads,
     train,
     validate,
 )
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    with threads(1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def metric(frame, name):
@@ -50,6 +45,16 @@ def test_smoke_records_everything():
     assert list(tf.t) == list(range(config.d, T + 1))
     assert metric(frame, "tf_error_sum")[20] == pytest.approx(tf.value.sum())
     assert metric(frame, "dist")[0] == 0.0
+
+
+def test_ntk_drift_is_recorded_per_position_and_starts_at_zero():
+    config = replace(TrainConfig.smoke(), gram_probe=8)
+    frame = train(config)
+    drift = frame[frame.metric == "ntk_drift"]
+    T = target(config).T
+    assert sorted(set(drift.t)) == list(range(config.d, T + 1))
+    assert sorted(set(drift.step)) == [0, 5, 10, 15, 20]
+    assert (drift[drift.step == 0].value == 0).all() and (drift[drift.step == 20].value > 0).all()
 
 
 def test_triangle_inequality_and_oracle_ball():
