@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 
 import torch
@@ -37,38 +39,15 @@ def _setup(n: int) -> tuple:
     return W, fz, z, list(range(D, circuit.T + 1))
 
 
-def _reference(W: torch.Tensor, fz, z: torch.Tensor, positions: list[int]) -> torch.Tensor:
-    from torch.func import functional_call, jacrev, vmap
-
-    class RNN(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.W = torch.nn.Parameter(W.clone())
-            self.A, self.M0, self.B = fz.A, fz.M0, fz.B
-
-        def forward(self, onehot: torch.Tensor) -> torch.Tensor:
-            h, out = torch.relu(self.M0), []
-            for s in range(onehot.shape[0]):
-                h = torch.relu(self.W @ h + self.A @ onehot[s])
-                out.append(self.B @ h)
-            return torch.stack(out)
-
-    module = RNN()
-    onehot = torch.nn.functional.one_hot(z, 2).to(W.dtype)
-    grams = []
-    for t in positions:
-        def f_t(Wp: torch.Tensor, seq: torch.Tensor, t: int = t) -> torch.Tensor:
-            return functional_call(module, {"W": Wp}, (seq[:t],))[t - 1]
-
-        J = vmap(jacrev(f_t), in_dims=(None, 0))(W, onehot).reshape(len(z), -1)
-        grams.append(J @ J.T / W.shape[0])
-        del J
-    return torch.stack(grams)
+def _saved(kind: str, n: int) -> str:
+    """Where a measurement subprocess leaves its Gram for the parent to compare."""
+    return os.path.join(tempfile.gettempdir(), f"benchmarks_ntk_{kind}_{n}.pt")
 
 
 def _one(kind: str, n: int) -> dict:
     """Run one measurement in this process; return seconds, flops and the maxrss growth (bytes)."""
     from numerics import ntk
+    from numerics.ntk_reference import reference_gram
 
     W, fz, z, positions = _setup(n)
     if kind == "matmul":
@@ -81,7 +60,7 @@ def _one(kind: str, n: int) -> dict:
         H = ntk.gram(W, fz, z, positions)
         flops = ntk.gram_flops(n, M, positions)
     elif kind == "reference":
-        H = _reference(W, fz, z, positions)
+        H = reference_gram(W, fz, z, positions)
         flops = 2.0 * len(positions) * n * n * M * M
     else:
         reps = 5
@@ -92,7 +71,7 @@ def _one(kind: str, n: int) -> dict:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base
     out = {"kind": kind, "n": n, "seconds": seconds, "gflops": flops / seconds / 1e9, "peak_bytes": peak}
     if kind in {"fast", "reference"}:
-        torch.save(H, f"/tmp/benchmarks_ntk_{kind}_{n}.pt")
+        torch.save(H, _saved(kind, n))
     return out
 
 
@@ -133,8 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"same-run matmul (2816 x 1024 x 2816): {mm['gflops']:.1f} GFLOP/s")
     ref = _run("reference", 128)
     fast = _run("fast", 128)
-    H_ref = torch.load("/tmp/benchmarks_ntk_reference_128.pt")
-    H_fast = torch.load("/tmp/benchmarks_ntk_fast_128.pt")
+    H_ref = torch.load(_saved("reference", 128))
+    H_fast = torch.load(_saved("fast", 128))
     err = float(torch.linalg.matrix_norm(H_fast - H_ref).max() / torch.linalg.matrix_norm(H_ref).max())
     print(f"n=128: reference {ref['seconds']:.2f} s (peak +{ref['peak_bytes'] / 2**30:.2f} GiB), fast "
           f"{fast['seconds']:.2f} s (peak +{fast['peak_bytes'] / 2**30:.2f} GiB): "

@@ -7,44 +7,12 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from torch.func import functional_call, jacrev, vmap
 
 from numerics import circuits, ntk, rnn, sequences
+from numerics.ntk_reference import reference_gram
 from verify import ntk as vntk
 
 RTOL = {torch.float64: 1e-10}
-
-
-class ReferenceRNN(torch.nn.Module):
-    """Eq. 1-3 written again, independently of numerics.rnn, on one-hot tokens of one sequence."""
-
-    def __init__(self, W: torch.Tensor, fz: rnn.Frozen) -> None:
-        super().__init__()
-        self.W = torch.nn.Parameter(W.clone())
-        self.register_buffer("A", fz.A)
-        self.register_buffer("M0", fz.M0)
-        self.register_buffer("B", fz.B)
-
-    def forward(self, onehot: torch.Tensor) -> torch.Tensor:
-        h, out = torch.relu(self.M0), []
-        for s in range(onehot.shape[0]):
-            h = torch.relu(self.W @ h + self.A @ onehot[s])
-            out.append(self.B @ h)
-        return torch.stack(out)
-
-
-def reference_gram(W: torch.Tensor, fz: rnn.Frozen, z: torch.Tensor, positions: list[int]) -> torch.Tensor:
-    """H^t by the plain Jacobian contraction: per-sample jacrev, then J J^T / m."""
-    module = ReferenceRNN(W, fz)
-    onehot = torch.nn.functional.one_hot(torch.as_tensor(z), 2).to(W.dtype)
-    out = []
-    for t in positions:
-        def f_t(Wp: torch.Tensor, seq: torch.Tensor, t: int = t) -> torch.Tensor:
-            return functional_call(module, {"W": Wp}, (seq[:t],))[t - 1]
-
-        J = vmap(jacrev(f_t), in_dims=(None, 0))(W, onehot).reshape(len(onehot), -1)
-        out.append(J @ J.T / W.shape[0])
-    return torch.stack(out)
 
 
 def rel_frob(a: torch.Tensor, b: torch.Tensor) -> float:
