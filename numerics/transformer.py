@@ -53,6 +53,7 @@ class Config:
     n_layer: int = 2
     n_head: int = 4
     n_embd: int = 64  # width; the MLP is 4x wider (GPT-2)
+    qkv_std: float = 0.02  # init std of the attention's query/key/value weights (GPT-2: 0.02, like the rest)
     batch: int = 32  # Table 2
     lr: float = 1e-3  # Adam, betas (0.9, 0.999), eps 1e-8 as Table 2
     weight_decay: float = 0.0  # AdamW decoupled weight decay
@@ -71,6 +72,8 @@ class Config:
         for name in ("n_layer", "n_head", "n_embd", "batch", "max_steps", "eval_min"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1")
+        if not self.qkv_std > 0:
+            raise ValueError(f"qkv_std must be > 0, got {self.qkv_std}")
         if not (self.lr > 0 and self.weight_decay >= 0 and self.grad_clip > 0 and 0 < self.stop_at <= 1):
             raise ValueError("need lr > 0, weight_decay >= 0, grad_clip > 0 and 0 < stop_at <= 1")
 
@@ -123,16 +126,21 @@ class Block(nn.Module):
 class Decoder(nn.Module):
     """GPT-style causal decoder over {0, 1, START} with learned positions; logits over {0, 1}."""
 
-    def __init__(self, n_positions: int, n_layer: int, n_head: int, n_embd: int, generator: torch.Generator):
+    def __init__(self, n_positions: int, n_layer: int, n_head: int, n_embd: int, generator: torch.Generator,
+                 qkv_std: float = 0.02):
         super().__init__()
         self.tok = nn.Embedding(3, n_embd)
         self.pos = nn.Embedding(n_positions, n_embd)
         self.blocks = nn.ModuleList(Block(n_embd, n_head) for _ in range(n_layer))
         self.ln = nn.LayerNorm(n_embd)
         self.head = nn.Linear(n_embd, 2, bias=False)
-        for name, p in self.named_parameters():  # GPT-2 initialiser: N(0, 0.02), zero biases
+        # GPT-2 initialiser: N(0, 0.02), zero biases; the query/key/value weights N(0, qkv_std). A larger
+        # qkv_std starts the heads with uneven (rather than near-uniform) attention, which lets a sub-task's
+        # two parent positions be found far sooner (specs/table1.toml).
+        for name, p in self.named_parameters():
             if p.dim() > 1:
                 std = 0.02 / math.sqrt(2 * n_layer) if name.endswith(("proj.weight", "out.weight")) else 0.02
+                std = qkv_std if name.endswith("qkv.weight") else std
                 with torch.no_grad():
                     p.copy_(torch.randn(p.shape, generator=generator) * std)
             elif name.endswith("bias"):
@@ -162,7 +170,7 @@ def model_for(config: Config, circuit: Circuit) -> Decoder:
     """The decoder of ``config``, long enough for the sequence of ``circuit``, initialised from init_seed."""
     length = 1 + (circuit.T if config.supervision == "subtasks" else circuit.d)
     gen = torch.Generator().manual_seed(config.init_seed)
-    return Decoder(length, config.n_layer, config.n_head, config.n_embd, gen)
+    return Decoder(length, config.n_layer, config.n_head, config.n_embd, gen, config.qkv_std)
 
 
 def with_start(z: np.ndarray) -> torch.Tensor:
