@@ -58,6 +58,17 @@ def test_specs_in_the_repo_expand():
     assert len(smoke.runs) <= 6
 
 
+def test_probes_train_the_model_of_the_table1_spec():
+    """The probes behind the spec's lr and q/k/v init (specs/table1_probes.toml) use its architecture and
+    batch, and between them try the spec's setting."""
+    full, probes = load_spec(REPO / "specs" / "table1.toml"), load_spec(REPO / "specs" / "table1_probes.toml")
+    shape = {(c.n_layer, c.n_head, c.n_embd, c.batch, c.grad_clip, c.weight_decay) for c in full.runs}
+    assert len(shape) == 1 and {(c.n_layer, c.n_head, c.n_embd, c.batch, c.grad_clip, c.weight_decay)
+                                for c in probes.runs} == shape
+    chosen = {(c.lr, c.qkv_std) for c in full.runs}
+    assert len(chosen) == 1 and chosen <= {(c.lr, c.qkv_std) for c in probes.runs}
+
+
 def test_dask_local_cluster_gives_the_same_shards_as_in_process(tmp_path):
     """A real dask.distributed LocalCluster of 2 worker processes; results equal the in-process run."""
     spec = load_spec(_spec(tmp_path, '[[grid]]\nd = 8\nseed = [27, 67]\nsupervision = ["subtasks", "end_to_end"]\n'))
