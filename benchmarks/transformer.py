@@ -1,11 +1,11 @@
 """Training steps per second: our decoder (numerics.transformer) against transformers.GPT2LMHeadModel.
 
-Both models get the same width, depth, heads and sequence length (the 32-bit task with
-supervision, T + 1 = 47 tokens), batch 32, the same fused AdamW; one teacher-forced step = forward,
-loss on the positions d..T, backward, update; no dropout in either. Our decoder's last layer computes
-outputs only where there is a target; GPT2LMHeadModel computes every position. GPT2LMHeadModel
-comes from the optional ``bench`` extra (``pip install subtask-verify[bench]``); without it only our
-decoder is measured.
+Both models get the width, depth and heads of ``specs/table1.toml`` and the same sequence length
+(the 32-bit task with supervision, T + 1 = 47 tokens), batch 32, the same fused AdamW; one
+teacher-forced step = forward, loss on the positions d..T, backward, update; no dropout in either.
+Our decoder's last layer computes outputs only where there is a target; GPT2LMHeadModel computes
+every position. GPT2LMHeadModel comes from the optional ``bench`` extra
+(``pip install subtask-verify[bench]``); without it only our decoder is measured.
 
     python -m benchmarks.transformer [--steps 50] [--threads 1]
 """
@@ -21,7 +21,10 @@ import torch
 from torch.nn import functional as F
 
 from numerics.sequences import build
+from numerics.sweep import REPO, load_spec
 from numerics.transformer import Config, loss_on, make_data, model_for, optimizer, with_start
+
+TABLE1 = REPO / "specs" / "table1.toml"
 
 
 def steps_per_second(step: Callable[[], None], steps: int) -> float:
@@ -75,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--d", type=cli.int_in(8, 64), default=32, help="task bits (sets the sequence length)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    config = Config(d=args.d)
+    # The model of specs/table1.toml (its width, depth and heads) on the d-bit task with supervision.
+    model = {k: getattr(load_spec(TABLE1).runs[0], k) for k in ("n_layer", "n_head", "n_embd", "qkv_std", "lr")}
+    config = Config(d=args.d, **model)
     data = make_data(config)
     seq = build(data.circuit, data.val[: config.batch], "subtasks")
     u = with_start(seq.z)
