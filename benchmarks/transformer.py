@@ -22,7 +22,7 @@ from torch.nn import functional as F
 
 from numerics.sequences import build
 from numerics.sweep import REPO, load_spec
-from numerics.transformer import Config, loss_on, make_data, model_for, optimizer, with_start
+from numerics.transformer import START, Config, loss_on, make_data, model_for, optimizer, with_start
 
 TABLE1 = REPO / "specs" / "table1.toml"
 
@@ -53,7 +53,8 @@ def gpt2(config: Config, u: torch.Tensor, targets: torch.Tensor) -> Callable[[],
     from transformers import GPT2Config, GPT2LMHeadModel
 
     hf = GPT2Config(vocab_size=3, n_positions=u.shape[1], n_embd=config.n_embd, n_layer=config.n_layer,
-                    n_head=config.n_head, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)
+                    n_head=config.n_head, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
+                    bos_token_id=START, eos_token_id=START)
     torch.manual_seed(config.init_seed)
     model = GPT2LMHeadModel(hf)
     model.train()

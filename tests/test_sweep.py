@@ -59,12 +59,13 @@ def test_specs_in_the_repo_expand():
 
 
 def test_probes_train_the_model_of_the_table1_spec():
-    """The probes behind the spec's lr and q/k/v init (specs/table1_probes.toml) use its architecture and
-    batch, and between them try the spec's setting."""
+    """The probes behind the spec's lr and q/k/v init (specs/table1_probes.toml) use its width, heads and
+    batch (one probe varies the depth), and between them try the spec's setting."""
     full, probes = load_spec(REPO / "specs" / "table1.toml"), load_spec(REPO / "specs" / "table1_probes.toml")
-    shape = {(c.n_layer, c.n_head, c.n_embd, c.batch, c.grad_clip, c.weight_decay) for c in full.runs}
-    assert len(shape) == 1 and {(c.n_layer, c.n_head, c.n_embd, c.batch, c.grad_clip, c.weight_decay)
+    shape = {(c.n_head, c.n_embd, c.batch, c.grad_clip, c.weight_decay) for c in full.runs}
+    assert len(shape) == 1 and {(c.n_head, c.n_embd, c.batch, c.grad_clip, c.weight_decay)
                                 for c in probes.runs} == shape
+    assert {c.n_layer for c in full.runs} < {c.n_layer for c in probes.runs}
     chosen = {(c.lr, c.qkv_std) for c in full.runs}
     assert len(chosen) == 1 and chosen <= {(c.lr, c.qkv_std) for c in probes.runs}
 
