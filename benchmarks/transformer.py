@@ -21,10 +21,9 @@ import torch
 from torch.nn import functional as F
 
 from numerics.sequences import build
-from numerics.sweep import REPO, load_spec
+from numerics.sweep import load_spec
 from numerics.transformer import START, Config, loss_on, make_data, model_for, optimizer, with_start
-
-TABLE1 = REPO / "specs" / "table1.toml"
+from verify.table1 import FULL_SPEC
 
 
 def steps_per_second(step: Callable[[], None], steps: int) -> float:
@@ -80,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     # The model of specs/table1.toml (its width, depth and heads) on the d-bit task with supervision.
-    model = {k: getattr(load_spec(TABLE1).runs[0], k) for k in ("n_layer", "n_head", "n_embd", "qkv_std", "lr")}
+    model = {k: getattr(load_spec(FULL_SPEC).runs[0], k) for k in ("n_layer", "n_head", "n_embd", "qkv_std", "lr")}
     config = Config(d=args.d, **model)
     data = make_data(config)
     seq = build(data.circuit, data.val[: config.batch], "subtasks")
