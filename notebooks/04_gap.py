@@ -45,10 +45,8 @@ if SMALL or not any(full.glob("*.parquet")):
     label = "smoke spec"
 else:
     root, label = full, "specs/table1.toml"
-frame = store.load(root)
-if not SMALL and root == full:  # only the runs of the current spec
-    keys = {store.config_key(c.as_dict()) for c in load_spec(REPO / "specs" / "table1.toml").runs}
-    frame = frame[frame.run.isin(keys)]
+# From the full store, only the runs of the current spec.
+frame = table1.spec_frame()[0] if root == full else store.load(root)
 runs = table1.runs_of(frame)
 summary = table1.summary(runs)
 print(summary.to_string(index=False))
@@ -81,8 +79,8 @@ fig.tight_layout()
 
 # %%
 growth = table1.fits(summary)
-print("with supervision:   ", table1._growth(growth, "subtasks", "power"))
-print("without supervision:", table1._growth(growth, "end_to_end", "rate"))
+print("with supervision:   ", table1.growth_text(growth, "subtasks", "power"))
+print("without supervision:", table1.growth_text(growth, "end_to_end", "rate"))
 
 # %% [markdown]
 # ## Figure 4: one learning trajectory

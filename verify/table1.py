@@ -139,7 +139,7 @@ def fits(table: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-def _growth(f: dict[str, float], mode: str, form: str) -> str:
+def growth_text(f: dict[str, float], mode: str, form: str) -> str:
     """``d^2.1`` / ``e^(0.9 d)`` text for the measured growth, its lower bound, and Table 1's."""
     show = (lambda v: f"d^{v:.2f}") if form == "power" else (lambda v: f"e^({v:.2f} d)")
     got = show(f[f"{mode}_measured"]) if math.isfinite(f[f"{mode}_measured"]) else (
@@ -168,8 +168,8 @@ def verdicts(runs: pd.DataFrame, source: Source) -> list[Verdict]:
     tab1 = "consistent" if tab1_ok else "inconsistent" if len(with_) and len(without) else "not yet checked"
     text = ("with: " + ", ".join(_cell(r, PAPER_WITH) for r in with_.itertuples())
             + "; without: " + ", ".join(_cell(r, PAPER_WITHOUT) for r in without.itertuples())
-            + f"; growth with {_growth(growth, 'subtasks', 'power')}, without "
-            f"{_growth(growth, 'end_to_end', 'rate')}; {origin}")
+            + f"; growth with {growth_text(growth, 'subtasks', 'power')}, without "
+            f"{growth_text(growth, 'end_to_end', 'rate')}; {origin}")
     per_paper = {int(r.d): (r.iters_60, PAPER_WITH[int(r.d)]) for r in with_.itertuples() if int(r.d) in PAPER_WITH}
     rows = [Verdict("TAB1", tab1, {"consistent": "gap reproduced: ", "inconsistent": "gap not reproduced: "}
                     .get(tab1, "needs runs with and without supervision: ") + text,
@@ -249,20 +249,26 @@ def ensure_smoke() -> Path:
     return spec.store
 
 
+def spec_frame(spec_path: Path | None = None) -> tuple[pd.DataFrame, Source]:
+    """The stored runs of the spec at ``spec_path`` (default ``FULL_SPEC``; other runs in its store are
+    left out), and their Source."""
+    from numerics.sweep import load_spec
+
+    spec = load_spec(spec_path or FULL_SPEC)
+    keys = {store.config_key(c.as_dict()) for c in spec.runs}
+    frame = store.load(spec.store) if spec.store.exists() else pd.DataFrame()
+    frame = frame[frame["run"].isin(keys)] if len(frame) else frame
+    return frame, Source(spec.store, smoke=False, of_spec=len(spec.runs))
+
+
 def check(store_dir: Path | str | None = None) -> list[Verdict]:
     """Rows from every run in ``store_dir``; by default from the runs of ``specs/table1.toml`` in its
     store (``results/table1``), or from the smoke spec (trained now, seconds) when there are none."""
-    from numerics.sweep import load_spec
-
     if store_dir is not None:
         source = Source(Path(store_dir), smoke=False)
         frame = store.load(source.root) if source.root.exists() else pd.DataFrame()
     else:
-        spec = load_spec(FULL_SPEC)
-        keys = {store.config_key(c.as_dict()) for c in spec.runs}
-        frame = store.load(spec.store) if spec.store.exists() else pd.DataFrame()
-        frame = frame[frame["run"].isin(keys)] if len(frame) else frame
-        source = Source(spec.store, smoke=False, of_spec=len(spec.runs))
+        frame, source = spec_frame()
         if frame.empty:
             source = Source(ensure_smoke(), smoke=True)
             frame = store.load(source.root)
