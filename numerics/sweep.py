@@ -159,7 +159,7 @@ def executor_for(workers: int, scheduler: str | None = None, dask_local: int | N
 
 
 def main(argv: list[str] | None = None) -> int:
-    from verify import cli
+    from numerics import cli
 
     parser = cli.OneLineParser(prog="python -m numerics.sweep", description=__doc__,
                                formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -300,7 +300,7 @@ def store_config(config: TrainConfig) -> dict[str, object]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from verify.cli import OneLineParser
+    from numerics.cli import OneLineParser
 
     p = OneLineParser(prog="python -m numerics.train", description=__doc__,
                       formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -16,21 +16,24 @@ to int64 and compared exactly. Then each printed step 84-88 is evaluated separat
 seeded random pairs: by direct enumeration of x for d <= 16 and through the per-coordinate product
 (87)-(88) for larger d.
 
-Run: ``python -m verify.lemma13 [--dmax 12] [--pairs 40] [--seed S] [--json]``.
+Rule: ``exact`` (verify.evidence): holds when every comparison is an exact 0 (or the 2^d diagonal).
+Control: a parity class with one subset listed twice; the Gram then has an off-diagonal 2^d and the rule fails.
+
+Run: ``python -m verify.lemma13 [--dmax 12] [--pairs 40] [--seed S] [--full] [--json]``.
 """
 
 from __future__ import annotations
 
 import itertools
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from math import comb
 
 import numpy as np
 
 from verify import cli
-from verify.report import Verdict
+from verify.evidence import Control, Finding, compare
 
 CLAIMS = ("L13",)
 
@@ -49,18 +52,6 @@ def character_matrix(d: int, masks: np.ndarray) -> np.ndarray:
     """P[h, x] = (-1)^<x, h> for each subset mask h and every x in {0,1}^d (x as the integer with bit j-1 = x_j)."""
     x = np.arange(1 << d, dtype=np.int64)
     return (1 - 2 * (np.bitwise_count(masks[:, None] & x[None, :]) & 1)).astype(np.int8)
-
-
-def gram(d: int) -> np.ndarray:
-    """G = P P^T over all subsets of size d/2 (int64, exact; see the module docstring for why float64 is exact)."""
-    if d > ENUMERATE_MAX_D:
-        raise ValueError(f"exhaustive enumeration is limited to d <= {ENUMERATE_MAX_D}, got {d}")
-    p = character_matrix(d, half_subsets(d)).astype(np.float64)
-    g = p @ p.T
-    exact = np.rint(g).astype(np.int64)
-    if not np.array_equal(exact, g):  # cannot happen below 2^53; kept as the guard of the exactness argument
-        raise ArithmeticError("non-integer Gram entry")
-    return exact
 
 
 def steps(h: tuple[int, ...], h2: tuple[int, ...], enumerate_x: bool) -> dict[str, Fraction]:
@@ -108,63 +99,110 @@ class EnumerationResult:
     subsets: int
     off_diagonal_nonzero: int
     max_abs_correlation: Fraction
-    diagonal_ok: bool
+    diagonal: tuple[int, ...]
+
+
+def enumerate_masks(d: int, masks: np.ndarray) -> EnumerationResult:
+    """Eq. 83 for every ordered pair of distinct members of ``masks``: the Gram matrix must be 2^d I."""
+    if d > ENUMERATE_MAX_D:
+        raise ValueError(f"exhaustive enumeration is limited to d <= {ENUMERATE_MAX_D}, got {d}")
+    p = character_matrix(d, masks).astype(np.float64)
+    g = np.rint(p @ p.T).astype(np.int64)  # exact: see the module docstring
+    off = g - np.diag(np.diag(g))
+    return EnumerationResult(d, g.shape[0], int(np.count_nonzero(off)),
+                             Fraction(int(np.abs(off).max(initial=0)), 1 << d), tuple(int(v) for v in np.diag(g)))
 
 
 def enumerate_d(d: int) -> EnumerationResult:
-    """Eq. 83 for every ordered pair of distinct size-d/2 subsets: the Gram matrix must be 2^d I."""
-    g = gram(d)
-    off = g - np.diag(np.diag(g))
-    return EnumerationResult(d, g.shape[0], int(np.count_nonzero(off)),
-                             Fraction(int(np.abs(off).max(initial=0)), 1 << d), bool(np.all(np.diag(g) == 1 << d)))
+    """Eq. 83 over the whole parity class of size-d/2 subsets of [d]."""
+    return enumerate_masks(d, half_subsets(d))
 
 
-def check(dmax: int = 12, pairs: int = 40, seed: int = 0, sample_ds: tuple[int, ...] = (14, 16, 32, 64, 128)
-          ) -> list[Verdict]:
-    """Verdict row for L13.
+@dataclass(frozen=True)
+class Config:
+    """Sizes of the L13 check (fields are the CLI flags)."""
 
-    Args:
-        dmax: enumerate every even d in 2..dmax (all subsets of size d/2, all 2^d inputs); at most 12.
-        pairs: seeded random pairs per d in ``sample_ds`` (and per enumerated d) whose steps 84-88 are evaluated.
-        seed: seed of the pairs.
-        sample_ds: larger d checked on random pairs (steps 84-86 by enumeration up to d = 16).
-    """
-    if not 2 <= dmax <= ENUMERATE_MAX_D:
-        raise cli.UsageError(f"--dmax {dmax}: exhaustive enumeration needs 2 <= dmax <= {ENUMERATE_MAX_D}")
-    enumerated = [enumerate_d(d) for d in range(2, dmax + 1, 2)]
-    rng = np.random.default_rng(seed)
-    step_problems = []
-    checked_pairs = 0
-    for d in [*range(2, dmax + 1, 2), *sample_ds]:
-        for _ in range(pairs):
+    dmax: int = field(default=12, metadata={"help": "enumerate every even d in 2..dmax",
+                                             "range": (2, ENUMERATE_MAX_D)})
+    pairs: int = field(default=40, metadata={"help": "seeded random pairs per d for the steps 84-88",
+                                              "range": (1, 100_000)})
+    seed: int = field(default=0, metadata={"help": "seed of the random pairs", "range": (0, 2**32 - 1)})
+    sample_ds: tuple[int, ...] = field(default=(14, 16, 32, 64, 128), metadata={
+        "help": "larger even d checked on random pairs (84-86 by enumeration up to d = 16)", "range": (2, 4096)})
+
+    @classmethod
+    def quick(cls) -> Config:
+        return cls()
+
+    @classmethod
+    def full(cls) -> Config:
+        return cls(pairs=400, sample_ds=(14, 16, 32, 64, 128, 256, 512))
+
+
+@dataclass(frozen=True)
+class Data:
+    """What L13 measured: the enumerations, and per printed step the largest |value| over the sampled pairs."""
+
+    enumerated: tuple[EnumerationResult, ...]
+    step_max: dict[str, Fraction]
+    step_pairs: dict[str, int]
+    ds: tuple[int, ...]
+
+
+def measure(config: Config) -> Data:
+    """Enumerate the class for every even d <= dmax; evaluate eq. 84-88 on seeded random pairs."""
+    if any(d % 2 for d in config.sample_ds):
+        raise ValueError(f"--sample-ds {config.sample_ds}: every d must be even")
+    enumerated = tuple(enumerate_d(d) for d in range(2, config.dmax + 1, 2))
+    rng = np.random.default_rng(config.seed)
+    step_max: dict[str, Fraction] = {}
+    step_pairs: dict[str, int] = {}
+    ds = (*range(2, config.dmax + 1, 2), *config.sample_ds)
+    for d in ds:
+        for _ in range(config.pairs):
             h, h2 = random_pair(d, rng)
-            values = steps(h, h2, enumerate_x=d <= DIRECT_X_MAX_D)
-            checked_pairs += 1
-            if any(v != 0 for v in values.values()):
-                step_problems.append((d, h, h2, values))
-    ok = all(r.off_diagonal_nonzero == 0 and r.diagonal_ok for r in enumerated) and not step_problems
-    total_pairs = sum(r.subsets * (r.subsets - 1) for r in enumerated)
-    evidence = (f"P P^T == 2^d I exactly for every even d = 2..{dmax} (all C(d,d/2) subsets, all 2^d x; "
-                f"{total_pairs} ordered pairs of distinct subsets, max |E| = "
-                f"{max(r.max_abs_correlation for r in enumerated)}); eq. 84-88 evaluated step by step on "
-                f"{checked_pairs} seeded random pairs up to d = {max(sample_ds, default=dmax)}: all 0")
-    if step_problems:
-        evidence += f"; nonzero at {len(step_problems)} pairs, e.g. d={step_problems[0][0]}"
-    return [Verdict("L13", "holds" if ok else "fails", evidence,
-                    measured={r.d: str(r.max_abs_correlation) for r in enumerated}, claimed=0, relation="eq",
-                    details={"enumerated": [{"d": r.d, "subsets": r.subsets, "nonzero_off_diagonal":
-                                             r.off_diagonal_nonzero} for r in enumerated],
-                             "class_sizes": {d: comb(d, d // 2) for d in range(2, dmax + 1, 2)}})]
+            for step, value in steps(h, h2, enumerate_x=d <= DIRECT_X_MAX_D).items():
+                step_max[step] = max(step_max.get(step, Fraction(0)), abs(value))
+                step_pairs[step] = step_pairs.get(step, 0) + 1
+    return Data(enumerated, step_max, step_pairs, ds)
+
+
+def decide(data: Data) -> list[Finding]:
+    """Rule ``exact``: every enumerated Gram is 2^d I (off-diagonal correlations 0, diagonal 2^d) and every
+    printed step 84-88 is 0 on every sampled pair of distinct subsets."""
+    comps = []
+    for r in data.enumerated:
+        comps.append(compare("max |E_x[p_h p_h~]| over distinct pairs", "eq. 83", r.max_abs_correlation, "eq", 0,
+                             params={"d": r.d, "pairs": r.subsets * (r.subsets - 1)}))
+        comps.append(compare("min diagonal of P P^T / 2^d", "eq. 83 (h = h~)", Fraction(min(r.diagonal), 1 << r.d),
+                             "eq", 1, params={"d": r.d}))
+    for step in sorted(data.step_max):
+        comps.append(compare(f"max |eq. {step}| over sampled distinct pairs", f"eq. {step}", data.step_max[step],
+                             "eq", 0, params={"pairs": data.step_pairs[step], "d": f"{min(data.ds)}..{max(data.ds)}"}))
+    scope = (f"all C(d, d/2) subsets and all 2^d inputs for even d <= {data.enumerated[-1].d}; "
+             f"steps 84-88 on seeded random pairs up to d = {max(data.ds)}")
+    return [Finding("L13", "exact", tuple(comps), scope=scope,
+                    details={"class_sizes": {r.d: comb(r.d, r.d // 2) for r in data.enumerated}})]
+
+
+def check(config: Config | None = None) -> list[Finding]:
+    """The L13 finding at the given (default quick) sizes."""
+    return decide(measure(config or Config.quick()))
+
+
+def controls(findings: list[Finding]) -> list[Control]:
+    """Plant a parity class with two equal members (the first subset twice): the same rule must fail."""
+    d = 6
+    masks = half_subsets(d)
+    planted = Data((enumerate_masks(d, np.concatenate([masks[:1], masks])),), {}, {}, (d,))
+    return [Control("L13", "a parity class of d = 6 with its first subset listed twice", decide(planted)[0])]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = cli.parser("python -m verify.lemma13", __doc__)
-    parser.add_argument("--dmax", type=cli.int_in(2, ENUMERATE_MAX_D), default=12,
-                        help=f"enumerate every even d up to this (2..{ENUMERATE_MAX_D})")
-    parser.add_argument("--pairs", type=cli.int_in(1, 100_000), default=40, help="random pairs per d for eq. 84-88")
-    parser.add_argument("--seed", type=cli.int_in(0, 2**32 - 1), default=0)
+    parser = cli.parser("python -m verify.lemma13", __doc__, Config)
     args = parser.parse_args(argv)
-    return cli.emit(check(dmax=args.dmax, pairs=args.pairs, seed=args.seed), as_json=args.json)
+    findings = check(cli.config(Config, args))
+    return cli.emit(findings, args, controls=controls(findings))
 
 
 if __name__ == "__main__":
