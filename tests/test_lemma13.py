@@ -64,10 +64,25 @@ def test_random_pair_is_two_distinct_half_subsets(d, seed):
     assert h != h2 and sum(h) == sum(h2) == d // 2
 
 
-def test_check_holds_and_counts_all_ordered_pairs():
-    (row,) = l13.check(dmax=8, pairs=5)
-    assert row.id == "L13" and row.verdict == "holds"
-    assert f"{2 * 1 + 6 * 5 + 20 * 19 + 70 * 69} ordered pairs" in row.evidence
+def test_check_comparisons_are_exact_zeros_and_the_control_flips():
+    (finding,) = l13.check(l13.Config(dmax=8, pairs=5, sample_ds=(14,)))
+    corr = [c for c in finding.comparisons if c.source == "eq. 83"]
+    assert [c.params["pairs"] for c in corr] == [2 * 1, 6 * 5, 20 * 19, 70 * 69]
+    assert all(c.measured_exact == "0" and c.holds for c in corr)
+    (control,) = l13.controls([finding])
+    assert control.flipped(finding.verdict)
+    assert any(c.measured == 1 and not c.holds for c in control.finding.comparisons)
+
+
+def test_parity_class_has_one_source():
+    from numerics.parity import parity_class, parity_masks
+
+    for d in (2, 4, 6, 8):
+        assert np.array_equal(l13.half_subsets(d), parity_masks(d))
+        assert [tuple(j for j in range(d) if m >> j & 1) for m in parity_masks(d)] == parity_class(d)
+    for bad in (0, 3, 7, -2):
+        with pytest.raises(ValueError, match="even d"):
+            parity_class(bad)
 
 
 def test_cli_rejects_bad_dmax(capsys):

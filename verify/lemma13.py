@@ -24,7 +24,6 @@ Run: ``python -m verify.lemma13 [--dmax 12] [--pairs 40] [--seed S] [--full] [--
 
 from __future__ import annotations
 
-import itertools
 import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -32,6 +31,7 @@ from math import comb
 
 import numpy as np
 
+from numerics.parity import parity_masks
 from verify import cli
 from verify.evidence import Control, Finding, compare
 
@@ -42,10 +42,9 @@ DIRECT_X_MAX_D = 16  # steps 84-86 enumerate all 2^d inputs up to here
 
 
 def half_subsets(d: int) -> np.ndarray:
-    """Every subset of [d] of size d/2 as a bitmask (bit j-1 set iff j is in the subset), in lexicographic order."""
-    if d < 2 or d % 2:
-        raise ValueError(f"the parity class needs an even d >= 2, got {d}")
-    return np.array([sum(1 << i for i in c) for c in itertools.combinations(range(d), d // 2)], dtype=np.int64)
+    """Every subset of [d] of size d/2 as a bitmask (bit j-1 set iff j is in the subset), in lexicographic order
+    (``numerics.parity.parity_masks``, the one source of the class)."""
+    return parity_masks(d)
 
 
 def character_matrix(d: int, masks: np.ndarray) -> np.ndarray:
@@ -93,6 +92,14 @@ def random_pair(d: int, rng: np.random.Generator, k: int | None = None) -> tuple
             return tuple(int(v) for v in a), tuple(int(v) for v in b)
 
 
+def gram(d: int, masks: np.ndarray | None = None) -> np.ndarray:
+    """P P^T (int64) for the given subset masks (default: the whole class), exactly; d <= 12."""
+    if d > ENUMERATE_MAX_D:
+        raise ValueError(f"exhaustive enumeration is limited to d <= {ENUMERATE_MAX_D}, got {d}")
+    p = character_matrix(d, half_subsets(d) if masks is None else masks).astype(np.float64)
+    return np.rint(p @ p.T).astype(np.int64)  # exact: see the module docstring
+
+
 @dataclass(frozen=True)
 class EnumerationResult:
     d: int
@@ -106,8 +113,7 @@ def enumerate_masks(d: int, masks: np.ndarray) -> EnumerationResult:
     """Eq. 83 for every ordered pair of distinct members of ``masks``: the Gram matrix must be 2^d I."""
     if d > ENUMERATE_MAX_D:
         raise ValueError(f"exhaustive enumeration is limited to d <= {ENUMERATE_MAX_D}, got {d}")
-    p = character_matrix(d, masks).astype(np.float64)
-    g = np.rint(p @ p.T).astype(np.int64)  # exact: see the module docstring
+    g = gram(d, masks)
     off = g - np.diag(np.diag(g))
     return EnumerationResult(d, g.shape[0], int(np.count_nonzero(off)),
                              Fraction(int(np.abs(off).max(initial=0)), 1 << d), tuple(int(v) for v in np.diag(g)))
