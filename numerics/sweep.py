@@ -2,7 +2,7 @@
 
 A spec is a TOML file::
 
-    store = "results/table1"          # where shards go (relative to the spec's repository root)
+    store = "results/table1"          # where shards go (relative to the working directory)
     [defaults]                        # numerics.transformer.Config fields shared by every run
     n_layer = 2
     [[grid]]                          # each block: the cartesian product of its lists (scalars = one value)
@@ -91,8 +91,8 @@ def load_spec(path: Path | str) -> Spec:
                 raise SpecError(f"{path}: bad run {point}: {exc}") from None
             if config not in runs:
                 runs.append(config)
-    root = Path(raw.get("store", f"results/{path.stem}"))
-    return Spec(path, root if root.is_absolute() else REPO / root, tuple(runs))
+    # One rule for every command line of the toolkit: a relative path is relative to the working directory.
+    return Spec(path, Path(raw.get("store", f"results/{path.stem}")), tuple(runs))
 
 
 def run_one(config: Config, root: str) -> tuple[str, bool]:
@@ -116,9 +116,10 @@ def run_one(config: Config, root: str) -> tuple[str, bool]:
     return key, True
 
 
-def pending(spec: Spec) -> list[Config]:
-    """The runs of ``spec`` that have no shard yet."""
-    return [c for c in spec.runs if not store.is_done(spec.store, c.as_dict())]
+def pending(spec: Spec, root: Path | str | None = None) -> list[Config]:
+    """The runs of ``spec`` that have no shard yet in ``root`` (default: the spec's store)."""
+    root = spec.store if root is None else root
+    return [c for c in spec.runs if not store.is_done(root, c.as_dict())]
 
 
 def run(runs: Sequence[Config], root: Path | str, executor: Executor, progress: bool = True) -> list[str]:
@@ -178,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         root = args.store or spec.store
         # Read every existing shard first: a foreign or truncated one stops the sweep with its name.
         store.load(root) if Path(root).exists() else None
-        todo = [c for c in spec.runs if not store.is_done(root, c.as_dict())]
+        todo = pending(spec, root)
     except (SpecError, store.StoreError) as exc:
         print(f"python -m numerics.sweep: error: {exc}", file=sys.stderr)
         return 2

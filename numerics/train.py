@@ -345,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     frame = train(config, progress=True)
     seconds = time.perf_counter() - start
-    path = store.write(args.store, {**store_config(config), "seconds": round(seconds, 3)}, frame)
+    path = store.write(args.store, store_config(config), frame, outputs={"seconds": round(seconds, 3)})
     final = frame[frame.metric == "fr_error"].iloc[-1]
     dist = frame[frame.metric == "dist"].iloc[-1]
     print(f"step {final.step}: free-running error {final.value:.4f}, ‖W - W0‖_F = {dist.value:.4g}, "

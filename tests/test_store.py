@@ -60,3 +60,32 @@ def test_a_renamed_shard_is_rejected(tmp_path):
     path.rename(other)
     with pytest.raises(store.StoreError, match=r"0000000000000000\.parquet"):
         store.load(tmp_path)
+
+
+def test_outputs_do_not_key_the_run_and_a_rerun_replaces_its_shard(tmp_path):
+    cfg = {"d": 8, "seed": 1}
+    first = store.write(tmp_path, cfg, pd.DataFrame({"step": [0]}), outputs={"seconds": 1.5})
+    second = store.write(tmp_path, cfg, pd.DataFrame({"step": [0]}), outputs={"seconds": 2.5})
+    assert first == second and len(list(tmp_path.glob("*.parquet"))) == 1
+    frame = store.load(tmp_path)
+    assert len(frame) == 1 and frame["out_seconds"].tolist() == [2.5] and "cfg_seconds" not in frame
+    assert store.read_with_outputs(second)[2] == {"seconds": 2.5}
+
+
+def test_load_of_a_missing_store_is_an_error_and_an_empty_one_is_empty(tmp_path):
+    with pytest.raises(store.StoreError, match="no such results store"):
+        store.load(tmp_path / "nope")
+    assert store.load(tmp_path).empty
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o002, 0o077])
+def test_shards_honour_the_umask(tmp_path, mask):
+    import os
+
+    old = os.umask(mask)
+    try:
+        path = store.write(tmp_path, {"mask": mask}, pd.DataFrame({"a": [1]}))
+    finally:
+        os.umask(old)
+    for p in (path, path.with_suffix(".json")):
+        assert p.stat().st_mode & 0o777 == 0o666 & ~mask

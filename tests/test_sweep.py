@@ -159,3 +159,13 @@ def test_a_diverged_run_is_one_line_and_leaves_no_shard(tmp_path, capsys):
     assert main([str(path), "--workers", "1"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert "diverged" in err[-1] and not list((tmp_path / "s").glob("*.parquet"))
+
+
+def test_a_relative_store_in_a_spec_is_relative_to_the_working_directory(tmp_path, monkeypatch):
+    spec_dir = tmp_path / "elsewhere"
+    spec_dir.mkdir()
+    path = spec_dir / "mine.toml"
+    path.write_text(f'store = "out/mine"\n[defaults]\n{TINY}max_steps = 5\n[[grid]]\nd = 8\n')
+    monkeypatch.chdir(tmp_path)
+    assert load_spec(path).store == Path("out/mine")
+    assert load_spec(path).store.resolve() == tmp_path / "out" / "mine"
