@@ -35,7 +35,7 @@ import argparse
 import math
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -202,13 +202,36 @@ def train(config: TrainConfig, circuit: Circuit | None = None, progress: bool = 
     return fit(config, circuit, progress).frame
 
 
-def fit(config: TrainConfig, circuit: Circuit | None = None, progress: bool = False) -> Result:
+@dataclass(frozen=True)
+class Step:
+    """One update W = W_prev - eta G as ``fit`` made it, passed to its ``on_step`` hook.
+
+    Attributes:
+        step: the iteration i (1-based). W_prev, W: W(i-1) and W(i). grad: the exact gradient of eq. 4 on
+        the step's batch at W_prev (Algorithm 3: the expectation over all 2^d inputs). G: what the oracle
+        returned (= grad for Algorithm 1). batch: the step's sequences. eta, sigma: learning rate, precision.
+    """
+
+    step: int
+    W_prev: torch.Tensor
+    W: torch.Tensor
+    G: torch.Tensor
+    grad: torch.Tensor
+    batch: Sequences
+    eta: float
+    sigma: float
+
+
+def fit(config: TrainConfig, circuit: Circuit | None = None, progress: bool = False,
+        on_step: Callable[[Step], None] | None = None) -> Result:
     """Run Algorithm ``config.algorithm``; the records and the weights (see the module docstring).
 
     Args:
         config: the run; ``config.d`` must equal the circuit's input count when a circuit is given.
         circuit: any Circuit (c17, adders, ...); default the parity tree of ``target(config)``.
         progress: show a tqdm bar (command lines only).
+        on_step: called after every update with the :class:`Step` (e.g. to check eq. 25-28 per step);
+            it must not modify the tensors it is given.
     """
     validate(config, circuit)
     circuit = circuit if circuit is not None else target(config)
@@ -266,7 +289,9 @@ def fit(config: TrainConfig, circuit: Circuit | None = None, progress: bool = Fa
             break
         G = oracles.apply(config.oracle, grad, config.sigma, gen) if config.algorithm > 1 else grad
         delta = -eta * G
-        W = W + delta
+        W_prev, W = W, W + delta
+        if on_step is not None:
+            on_step(Step(step, W_prev, W, G, grad, batch, eta, config.sigma))
         dist = float(torch.linalg.matrix_norm(W - W0))
         rows.append((step, "train_loss", -1, float(loss)))
         rows.append((step, "dist", -1, dist))
