@@ -34,12 +34,22 @@ def test_corrected_psi_is_sympys_interpolant_and_solves_eq_8_exactly():
     assert all(abs(float(c)) < lemma2.COEFFICIENT_BOUND for c in psi.all_coeffs())
 
 
-def test_printed_steps_eq18_right_eq19_wrong_eq20_eq21_follow_the_wrong_line():
-    steps = {s.name: s for s in lemma2.steps()}
-    assert steps["eq. 18"].equals_interpolant
-    assert not steps["eq. 19"].equals_previous and not steps["eq. 19"].equals_interpolant
-    for name in ("eq. 20", "eq. 21"):
-        assert steps[name].equals_previous and not steps[name].equals_interpolant
+def comparisons(finding, source=None, role=None):
+    return [c for c in finding.comparisons
+            if (source is None or c.source == source) and (role is None or c.role == role)]
+
+
+def test_printed_lines_eq18_right_eq19_wrong_eq20_eq21_follow_the_wrong_line():
+    (finding,) = lemma2.check()
+    assert all(c.holds for c in comparisons(finding, "eq. 18"))
+    algebra = {c.source: c.holds for c in finding.comparisons if "the algebra of this step" in c.quantity}
+    assert algebra == {"eq. 19": False, "eq. 20": True, "eq. 21": True}  # the one broken step is 18 -> 19
+    z2 = {c.source: (c.measured_exact, c.reference_exact) for c in finding.comparisons
+          if c.quantity.endswith("as printed vs the interpolant, coefficient of z^2")}
+    assert z2["eq. 21"] == ("9/2", "4") and z2["eq. 18"] == ("4", "4")
+    # eq. 19's terms: the first is right, the second and third are not
+    terms = [c.holds for c in comparisons(finding, "eq. 19", "printed") if "term" in c.quantity]
+    assert terms == [True, False, False]
 
 
 def test_printed_eq21_values_and_sign_classification():
@@ -50,19 +60,36 @@ def test_printed_eq21_values_and_sign_classification():
     assert lemma2.classification(wrong)[0] < 4
 
 
-def test_check_rows():
-    rows = lemma2.check()
-    assert {r.id for r in rows} == {"L2"}
-    verdicts = [r.verdict for r in rows]
-    assert verdicts.count("erratum") == 3 and verdicts[-1] == "holds"
-    assert any("4*sqrt(2)" in r.evidence for r in rows)
+def test_finding_is_an_erratum_with_exact_corrected_values():
+    (finding,) = lemma2.check()
+    corrected = comparisons(finding, role="corrected")
+    assert corrected and all(c.holds for c in corrected)
+    assert [c.measured_exact for c in corrected if c.source == "eq. 8"] == ["1", "-1", "-1", "1"]
+    bound = next(c for c in finding.comparisons if c.quantity == "max |a_i| of our psi")
+    assert bound.measured_exact == "4*sqrt(2)" and bound.relation == "lt" and bound.reference == 10
+    assert finding.conclusion_survives
+    failed = {c.source for c in finding.comparisons if c.role != "context" and not c.holds}
+    assert failed == {"eq. 19", "eq. 20", "eq. 21"}
+
+
+def test_controls_flip_both_ways():
+    (finding,) = lemma2.check()
+    planted_ours, planted_print = lemma2.controls([finding])
+    assert planted_ours.flipped(finding.verdict) and planted_print.flipped(finding.verdict)
+    # the printed eq. 21 as our psi: it takes 3 at z1 = z2 = 0 where eq. 8 wants 1
+    bad = [c for c in planted_ours.finding.comparisons if c.role == "corrected" and not c.holds]
+    assert any(c.source == "eq. 8" and c.measured_exact == "3" for c in bad)
+    assert planted_ours.finding.conclusion_survives is False
+    assert all(c.holds for c in planted_print.finding.comparisons if c.role != "context")
 
 
 def test_cli_in_process_and_json(capsys):
     assert lemma2.main([]) == 0
     assert "eq. 19 terms" in capsys.readouterr().out
     assert lemma2.main(["--json"]) == 0
-    assert {row["id"] for row in json.loads(capsys.readouterr().out)} == {"L2"}
+    rows = json.loads(capsys.readouterr().out)
+    assert [row["id"] for row in rows] == ["L2"]
+    assert all(c["holds"] for c in rows[0]["comparisons"] if c["role"] == "corrected")
 
 
 def test_cli_bad_option_one_line_exit_2():

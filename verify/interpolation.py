@@ -20,6 +20,24 @@ from math import lcm
 import sympy
 
 
+def one_hot(bit: int) -> sympy.Matrix:
+    """The one-hot encoding of a bit used by eq. 6, 16 and 22: e_0 = (1, 0), e_1 = (0, 1)."""
+    if bit not in (0, 1):
+        raise ValueError(f"a bit is 0 or 1, got {bit!r}")
+    return sympy.Matrix([1 - bit, bit])
+
+
+def encode(bits: Sequence[int]) -> sympy.Matrix:
+    """(e_{z_1}; ...; e_{z_N}), the stacked one-hot encodings (a column of length 2N)."""
+    return sympy.Matrix.vstack(*(one_hot(b) for b in bits))
+
+
+def coefficients(expr: sympy.Expr, z: sympy.Symbol) -> list[sympy.Expr]:
+    """Exact ascending coefficients of the polynomial ``expr`` in ``z`` (radicals simplified)."""
+    poly = sympy.Poly(sympy.expand(expr), z)
+    return [sympy.radsimp(c) for c in reversed(poly.all_coeffs())]
+
+
 def lagrange_form(nodes: Sequence[sympy.Expr], values: Sequence[sympy.Expr], z: sympy.Symbol) -> sympy.Expr:
     """``sum_k values[k] * prod_{j != k} (z - x_j) / (x_k - x_j)``, unevaluated products (eq. 18 / 22).
 
