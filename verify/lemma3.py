@@ -35,7 +35,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from math import lcm
 
@@ -43,8 +43,8 @@ import numpy as np
 import sympy
 
 from verify import cli
-from verify.interpolation import basis_coefficients, evaluate_many
-from verify.report import Verdict
+from verify.evidence import Comparison, Control, Finding, compare
+from verify.interpolation import basis_coefficients, encode, evaluate_many
 
 CLAIMS = ("L3",)
 
@@ -81,18 +81,13 @@ def paper_w(fanin: int) -> sympy.Matrix:
     return sympy.sqrt(sympy.Rational(3, 4**fanin - 1)) * sympy.Matrix(entries)
 
 
-def one_hot(bit: int) -> sympy.Matrix:
-    """e_0 = (1, 0), e_1 = (0, 1)."""
-    return sympy.Matrix([1 - bit, bit])
-
-
 @functools.cache
 def _nodes(fanin: int) -> tuple[sympy.Expr, ...]:
     w = paper_w(fanin)
     unit = w / w.norm()
     out = []
     for k in range(1 << fanin):
-        e = sympy.Matrix.vstack(*(one_hot(b) for b in input_bits(k, fanin)))
+        e = encode(input_bits(k, fanin))
         out.append(sympy.radsimp(unit.dot(e)))
     return tuple(out)
 
@@ -289,6 +284,7 @@ class Enumeration:
     max_abs: tuple[Fraction, ...]
     argmax_gate: tuple[tuple[int, ...], ...]
     all_hit: bool
+    sign_right: int  # gates whose sign(psi) is eq. 6's label 2 l_v - 1 on every input
     max_abs_coefficient: sympy.Expr
     attaining_index: int
     attaining_gate: tuple[int, ...]
@@ -321,12 +317,15 @@ def enumerate_gates(fanin: int, labels: str = "pm1") -> Enumeration:
                        for i in range(n)], dtype=object)
     hits = coeffs.astype(object) @ vander
     all_hit = bool((hits == f.astype(object) * (d_all * scale_u ** (n - 1))).all())
+    # exact signs of the Python integers; the factor d_all * scale_u^(n-1) is positive
+    signs = np.frompyfunc(lambda v: (v > 0) - (v < 0), 1, 1)(hits).astype(np.int64)
+    sign_right = int((signs == 2 * table - 1).all(axis=1).sum())
     absval = np.abs(coeffs)
     arg = absval.argmax(axis=0)
     max_abs = tuple(Fraction(int(absval[arg[i], i]), dens[i]) for i in range(n))
     gates = tuple(tuple(int(v) for v in table[arg[i]]) for i in range(n))
     value, index, gate = _best(b, list(zip(max_abs, gates, strict=True)))
-    return Enumeration(fanin, labels, 1 << n, max_abs, gates, all_hit, value, index, gate)
+    return Enumeration(fanin, labels, 1 << n, max_abs, gates, all_hit, sign_right, value, index, gate)
 
 
 def _sign_in_field(even: Fraction, odd: Fraction, q: Fraction) -> int:
@@ -375,100 +374,205 @@ def basis_is_identity(fanin: int) -> bool:
     return all(v == int(j == k) for k, row in enumerate(b.rows) for j, v in enumerate(evaluate_many(row, b.u)))
 
 
-def _sci(v: float) -> str:
-    return f"{v:.4g}"
+def basis_violations(construction: Basis, fanin: int) -> int:
+    """How many (k, j) have basis polynomial k of ``construction`` not equal to [j == k] at the j-th real node.
+
+    The construction's psi has coefficients r_i c^(-i) (c its scale); the real node j is s * u_j (s, u_j of
+    ``real_basis``). So l_k(s u_j) = sum_i r_i t^i u_j^i with t = s / c, t^2 rational: split into the even and
+    odd powers, even + odd * t, and compare exactly (1 and t are independent over Q unless t is rational).
+    Zero means every gate's psi, a linear combination of the basis, hits every input exactly.
+    """
+    real = real_basis(fanin)
+    if len(construction.rows) != len(real.u):
+        raise ValueError(f"the construction has {len(construction.rows)} nodes, fan-in {fanin} has {len(real.u)}")
+    t2 = real.scale_squared / construction.scale_squared
+    root = sympy.sqrt(sympy.Rational(t2.numerator, t2.denominator))
+    t = _fraction(root) if root.is_rational else None
+    bad = 0
+    for k, row in enumerate(construction.rows):
+        even_rows = [c * t2 ** (i // 2) if i % 2 == 0 else Fraction(0) for i, c in enumerate(row)]
+        odd_rows = [c * t2 ** (i // 2) if i % 2 else Fraction(0) for i, c in enumerate(row)]
+        evens, odds = evaluate_many(even_rows, real.u), evaluate_many(odd_rows, real.u)
+        for j, (even, odd) in enumerate(zip(evens, odds, strict=True)):
+            value_ok = (even + odd * t == int(j == k)) if t is not None else (odd == 0 and even == int(j == k))
+            bad += not value_ok
+    return bad
 
 
-def check(fanins: Iterable[int] = range(1, MAX_FANIN + 1), enumerate_upto: int = 3) -> list[Verdict]:
-    """Verdict rows for L3 over the given fan-ins (closed form), enumerating all gates up to ``enumerate_upto``."""
-    fanins = sorted(set(fanins))
-    for n in fanins:
-        _check_fanin(n)
-    if enumerate_upto > ENUMERATE_MAX:
+# ---------------------------------------------------------------------------------------------- evidence
+@dataclass(frozen=True)
+class Config:
+    """Sizes of the L3 check (fields are the CLI flags)."""
+
+    fanin: tuple[int, ...] = field(default=tuple(range(1, MAX_FANIN + 1)), metadata={
+        "help": "gate fan-ins N (closed form over all 2^(2^N) gates)", "range": (1, MAX_FANIN)})
+    enumerate_upto: int = field(default=3, metadata={
+        "help": "also enumerate every gate explicitly for N up to this (0: none)", "range": (0, ENUMERATE_MAX)})
+    random_gates: int = field(default=8, metadata={
+        "help": "seeded random gates per fan-in whose own max |a_i| must not exceed the closed form",
+        "range": (0, 10_000)})
+    seed: int = field(default=0, metadata={"help": "seed of the random gates", "range": (0, 2**32 - 1)})
+    labels: tuple[str, ...] = field(default=LABELS, metadata={
+        "help": "label conventions for the constants: 01 (eq. 9 as printed) and/or pm1 (eq. 6's y = 2 l_v - 1)",
+        "choices": LABELS})
+
+    @classmethod
+    def quick(cls) -> Config:
+        return cls()
+
+    @classmethod
+    def full(cls) -> Config:
+        return cls(enumerate_upto=ENUMERATE_MAX, random_gates=128)
+
+
+@dataclass(frozen=True)
+class FaninData:
+    """What was measured for one fan-in N. ``construction`` names the basis used as our psi ("real nodes";
+    the control plants "alpha nodes", eq. 22 as printed)."""
+
+    fanin: int
+    construction: str
+    w_norm: sympy.Expr
+    node_all_zero: sympy.Expr  # <w/|w|, e> at z = 0...0, where alpha = 2^N - 1
+    scaled_alpha_gap: sympy.Expr  # max_k |node_k - sqrt(3/(4^N-1)) alpha(z_k)|
+    distinct_nodes: int
+    basis_violations: int
+    degree: int
+    constants: dict[str, Lemma3Constants]
+    attaining_gate_max: dict[str, sympy.Expr]  # the attaining gate's own max |a_i|, gate by gate
+    random_max: dict[str, sympy.Expr]  # the largest own max |a_i| over the seeded random gates
+    enumerated: dict[str, Enumeration]  # N <= enumerate_upto
+    printed_at_real_nodes: tuple[int, int, int] | None  # eq. 22 through alpha fed the real nodes: gates, exact, sign
+    corrected_labels: str = "pm1"
+
+
+def measure_fanin(fanin: int, config: Config, construction: str = "real nodes") -> FaninData:
+    """Every quantity of the module docstring for one fan-in."""
+    _check_fanin(fanin)
+    if construction not in ("real nodes", "alpha nodes"):
+        raise ValueError(f"construction must be 'real nodes' or 'alpha nodes', got {construction!r}")
+    ours = real_basis(fanin) if construction == "real nodes" else printed_basis(fanin)
+    xs = nodes(fanin)
+    n = 1 << fanin
+    scale = sympy.sqrt(sympy.Rational(3, 4**fanin - 1))
+    gap = max((sympy.Abs(sympy.radsimp(x - scale * alpha(input_bits(k, fanin)))) for k, x in enumerate(xs)),
+              key=lambda v: float(v))
+    labels = tuple(dict.fromkeys((*config.labels, "pm1")))
+    consts = {lab: constants(fanin, lab) for lab in labels}
+    rng = np.random.default_rng([config.seed, fanin])
+    random_max: dict[str, sympy.Expr] = {}
+    attaining: dict[str, sympy.Expr] = {}
+    for lab in labels:
+        attaining[lab] = gate_max_abs_coefficient(consts[lab].attaining_gate, lab)[0]
+        best = sympy.Integer(0)
+        for _ in range(config.random_gates):
+            table = tuple(int(v) for v in rng.integers(0, 2, size=n))
+            value, _ = gate_max_abs_coefficient(table, lab)
+            best = max(best, value, key=lambda v: sympy.expand(v**2))
+        random_max[lab] = best
+    enumerated = {lab: enumerate_gates(fanin, lab) for lab in labels} if fanin <= config.enumerate_upto else {}
+    printed = printed_psi_at_real_nodes(fanin) if fanin <= min(3, config.enumerate_upto) else None
+    if construction == "alpha nodes" and printed is not None:  # the planted construction's gate counts
+        gates, exact, signs = printed
+        enumerated = {lab: replace(e, all_hit=exact == gates, sign_right=signs) for lab, e in enumerated.items()}
+    degree = max(i for i in range(n) if any(row[i] != 0 for row in ours.rows))
+    return FaninData(fanin, construction, sympy.radsimp(paper_w(fanin).norm()), xs[0], gap, len(set(ours.u)),
+                     basis_violations(ours, fanin), degree, consts, attaining, random_max, enumerated, printed)
+
+
+@dataclass(frozen=True)
+class Data:
+    per_fanin: tuple[FaninData, ...]
+
+
+def measure(config: Config) -> Data:
+    """Measure every fan-in of the config."""
+    fanins = sorted(set(config.fanin))
+    if config.enumerate_upto > ENUMERATE_MAX:
         raise ValueError(f"explicit enumeration is supported for fan-in 1..{ENUMERATE_MAX}")
-    rows: list[Verdict] = []
-    consts = {(n, lab): constants(n, lab) for n in fanins for lab in LABELS}
-    span = f"N = {fanins[0]}..{fanins[-1]}" if len(fanins) > 1 else f"N = {fanins[0]}"
+    return Data(tuple(measure_fanin(n, config) for n in fanins))
 
-    # w and the inner products.
-    norms = {n: consts[n, "pm1"].w_norm for n in fanins}
-    ratio = {}
-    for n in fanins:
-        b = real_basis(n)
-        alphas = [alpha(input_bits(k, n)) for k in range(1 << n)]
-        consistent = all(u == a for u, a in zip(b.u, alphas, strict=True))
-        ratio[n] = b.scale if consistent else None
-    unit = all(v == 1 for v in norms.values())
-    equal = [n for n in fanins if ratio[n] == 1]
-    rows.append(Verdict(
-        "L3", "holds" if unit else "erratum",
-        f"|w| = 1 for {span}: {'yes' if unit else {n: str(v) for n, v in norms.items()}}",
-        measured={n: str(v) for n, v in norms.items()}, claimed=1, relation="eq"))
-    off = [n for n in fanins if ratio[n] != 1]
-    printed = {n: printed_psi_at_real_nodes(n) for n in fanins if n <= min(3, enumerate_upto)}
-    printed_txt = "; ".join(f"N={n}: exact on {e}/{g} gates, sign right on {s}/{g}" for n, (g, e, s) in printed.items())
-    rows.append(Verdict(
-        "L3", "erratum" if off else "holds",
-        "<w/|w|, e> = sqrt(3/(4^N-1)) * alpha(z) (alpha's sum i=0..N-1 over z_i read as z_{i+1}): "
-        + ", ".join(f"N={n}: {ratio[n]}*alpha" for n in fanins)
-        + f"; equals alpha as claimed only for N = {equal or 'none'} (a unit w gives |<w, e>| <= sqrt(N) "
-        f"< 2^N - 1 for N >= 2). Eq. 22 as printed (nodes alpha) fed the real inner products (pm1 labels): "
-        f"{printed_txt or 'not run'}. Corrected: interpolate through the real nodes (below)",
-        measured={n: str(ratio[n]) for n in fanins}, claimed=1, relation="eq",
-        details={"printed_psi_at_real_nodes": {n: dict(zip(("gates", "exact", "sign_right"), v, strict=True))
-                                               for n, v in printed.items()}}))
 
-    # Nodes distinct, interpolation exact for every gate.
-    distinct = all(consts[n, "pm1"].nodes_distinct for n in fanins)
-    identity = {n: basis_is_identity(n) for n in fanins}
-    enum = {(n, lab): enumerate_gates(n, lab) for n in fanins if n <= enumerate_upto for lab in LABELS}
-    enum_hit = all(e.all_hit for e in enum.values())
-    enum_agree = all(e.max_abs_coefficient == consts[key].max_abs_coefficient for key, e in enum.items())
-    enumerated = sorted({n for n, _ in enum})
-    ok = distinct and all(identity.values()) and enum_hit and enum_agree
-    rows.append(Verdict(
-        "L3", "holds" if ok else "fails",
-        f"real nodes distinct for {span}: {distinct}; Lagrange basis is the identity at the nodes (so every gate's "
-        f"psi hits every input): {all(identity.values())}; explicit enumeration of all 2^(2^N) gates for "
-        f"N = {enumerated or 'none'} (both label sets): every gate hit exactly: {enum_hit}, "
-        f"enumerated max |a_i| == closed form: {enum_agree}",
-        measured={"distinct": distinct, "identity": identity, "enumerated_all_hit": enum_hit,
-                  "enumeration_matches_closed_form": enum_agree}, claimed=True, relation="eq"))
+def _squared(v: sympy.Expr) -> sympy.Expr:
+    return sympy.nsimplify(sympy.expand(v**2))
 
-    # Degree.
-    degs = {n: consts[n, "pm1"].degree for n in fanins}
-    deg_ok = all(degs[n] <= consts[n, "pm1"].printed_degree for n in fanins)
-    rows.append(Verdict(
-        "L3", "holds" if deg_ok else "fails",
-        "degree: max over gates " + ", ".join(f"N={n}: {d}" for n, d in degs.items())
-        + " = 2^N - 1, attained; printed 2^N is an upper bound loose by one",
-        measured=degs, claimed={n: 2**n for n in fanins}, relation="le"))
 
-    # Labels vs sign.
-    rows.append(Verdict(
-        "L3", "erratum",
-        "labels: eq. 9 interpolates l_v in {0,1}, so sign(psi) = l_v is 0 on every input with l_v = 0, and "
-        "sign(0) = 0 is not a label of eq. 6 (y in {-1,+1}); corrected: interpolate y = 2 l_v - 1 "
-        "(psi_pm1 = 2 psi_01 - 1), max |a_i| pm1 vs 01: "
-        + ", ".join(f"N={n}: {_sci(consts[n, 'pm1'].max_abs_coefficient_float)} vs "
-                    f"{_sci(consts[n, '01'].max_abs_coefficient_float)}" for n in fanins),
-        measured={n: consts[n, "pm1"].max_abs_coefficient_float for n in fanins},
-        claimed={n: consts[n, "01"].max_abs_coefficient_float for n in fanins}, relation="eq"))
+def decide(data: Data) -> list[Finding]:
+    """Rule ``exact``. Per fan-in N:
 
-    # Coefficient bound.
-    finite = all(np.isfinite(c.max_abs_coefficient_float) for c in consts.values())
-    rows.append(Verdict(
-        "L3", "holds" if finite else "fails",
-        "max |a_i| over all gates (real nodes, pm1 labels; exact value in --json): "
-        + ", ".join(f"N={n}: {_sci(consts[n, 'pm1'].max_abs_coefficient_float)} "
-                    f"(a_{consts[n, 'pm1'].attaining_index})" for n in fanins)
-        + "; finite for each fixed N, so max_i |a_i| = O(1) for N = O(1) survives (the constant is huge: the real "
-        "nodes are alpha / sqrt((4^N-1)/3), so a_i scales by ((4^N-1)/3)^(i/2)); with the claimed nodes alpha it "
-        "would be "
-        + ", ".join(f"N={n}: {_sci(consts[n, 'pm1'].printed_nodes_max_abs_coefficient_float)}" for n in fanins),
-        measured={n: str(consts[n, "pm1"].max_abs_coefficient) for n in fanins}, claimed="O(1)", relation="le",
-        details={f"{n}/{lab}": c.row() for (n, lab), c in consts.items()}))
-    return rows
+    printed   |w| = 1 is a check; <w/|w|, e> = alpha(z) at z = 0...0 (printed); eq. 22 through the nodes alpha,
+              fed the real inner products, hits every gate (printed, N <= 3); sign(psi) with eq. 9's {0,1}
+              labels gives eq. 6's labels for every gate (printed, enumerated N);
+    corrected <w/|w|, e> = sqrt(3/(4^N-1)) alpha(z) at every input; every gate's sign(psi) with y = 2 l_v - 1
+              labels is eq. 6's label (enumerated N);
+    check     2^N distinct nodes; the Lagrange basis of our construction is the identity at the real nodes
+              (so every gate's psi hits every input); every enumerated gate hit; degree <= the printed 2^N;
+              the closed-form max |a_i| equals the enumerated one and the attaining gate's own, and no
+              random gate exceeds it. The constant's size beside the alpha-nodes one is context.
+    """
+    comps: list[Comparison] = []
+    for f in data.per_fanin:
+        n, p = f.fanin, {"N": f.fanin}
+        comps.append(compare("|w|", "Lemma 3 (App. B, above eq. 22)", f.w_norm, "eq", 1, params=p))
+        comps.append(compare("<w/|w|, e> at z = 0...0", "Lemma 3 (App. B)", f.node_all_zero, "eq", 2**n - 1, params=p,
+                             role="printed", note="printed: equals alpha(z) = 2^N - 1 there"))
+        comps.append(compare("max_z |<w/|w|, e> - sqrt(3/(4^N-1)) alpha(z)|", "Lemma 3 (App. B)", f.scaled_alpha_gap,
+                             "eq", 0, params=p, role="corrected"))
+        comps.append(compare("distinct nodes", "eq. 22", f.distinct_nodes, "eq", 2**n, params=p))
+        comps.append(compare("(k, j) with Lagrange basis k at real node j != [j = k]", "eq. 22", f.basis_violations,
+                             "eq", 0, params={**p, "construction": f.construction}))
+        comps.append(compare("degree of psi, max over gates", "Lemma 3 (App. B)", f.degree, "le", 2**n, params=p))
+        if f.printed_at_real_nodes is not None:
+            gates, exact, _ = f.printed_at_real_nodes
+            comps.append(compare("gates whose eq. 22 through the nodes alpha hits every real inner product", "eq. 22",
+                                 exact, "eq", gates, params=p, role="printed"))
+        for lab, e in f.enumerated.items():
+            comps.append(compare("enumerated gates whose psi hits every input", "eq. 22", int(e.all_hit) * e.gates,
+                                 "eq", e.gates, params={**p, "labels": lab}))
+            comps.append(compare("enumerated max |a_i| - closed form", "Lemma 3", sympy.radsimp(
+                e.max_abs_coefficient - f.constants[lab].max_abs_coefficient), "eq", 0, params={**p, "labels": lab}))
+            role = "corrected" if lab == f.corrected_labels else "printed"
+            comps.append(compare("gates whose sign(psi) is eq. 6's label on every input", "eq. 6, 9", e.sign_right,
+                                 "eq", e.gates, params={**p, "labels": lab}, role=role))
+        for lab, c in f.constants.items():
+            q = {**p, "labels": lab}
+            comps.append(compare("attaining gate's own max |a_i|, squared - closed form squared", "Lemma 3",
+                                 _squared(f.attaining_gate_max[lab]) - _squared(c.max_abs_coefficient), "eq", 0,
+                                 params=q))
+            excess = sympy.sign(_squared(f.random_max[lab]) - _squared(c.max_abs_coefficient))
+            comps.append(compare("sign of (max over random gates of own max |a_i|)^2 - (closed form)^2", "Lemma 3",
+                                 excess, "le", 0, params=q,
+                                 note=f"{float(f.random_max[lab]):.4e} vs {c.max_abs_coefficient_float:.4e}"))
+            comps.append(compare("max |a_i| over all gates (real nodes)", "Lemma 3", c.max_abs_coefficient_float, "ge",
+                                 c.printed_nodes_max_abs_coefficient_float, params=q, role="context",
+                                 note="vs the same maximum through the printed nodes alpha"))
+    fanins = [f.fanin for f in data.per_fanin]
+    ok = all(c.holds for c in comps if c.role in {"check", "corrected"})
+    return [Finding(
+        "L3", "exact", tuple(comps),
+        scope=(f"fan-in N = {', '.join(map(str, fanins))}, all 2^(2^N) gates by the closed form; explicit "
+               f"enumeration for N = {', '.join(str(f.fanin) for f in data.per_fanin if f.enumerated) or 'none'}"),
+        printed="<w/|w|, e> = alpha(z); psi through the nodes alpha with labels l_v in {0,1}",
+        corrected="<w/|w|, e> = sqrt(3/(4^N-1)) alpha(z); psi through these real nodes with labels y = 2 l_v - 1",
+        conclusion_survives=ok,
+        details={f"{f.fanin}/{lab}": c.row() for f in data.per_fanin for lab, c in f.constants.items()})]
+
+
+def check(config: Config | None = None) -> list[Finding]:
+    """The L3 finding at the given (default quick) sizes."""
+    return decide(measure(config or Config.quick()))
+
+
+def controls(findings: list[Finding]) -> list[Control]:
+    """(a) eq. 22 as printed, the Lagrange basis through the nodes alpha, planted as our construction (N = 1..3):
+    its basis is not the identity at the real inner products, so the rule must fail; (b) eq. 9's {0,1} labels
+    planted as our corrected labels: sign(psi) then misses eq. 6's labels, fails."""
+    config = Config(fanin=(1, 2, 3), enumerate_upto=3, random_gates=0)
+    planted = Data(tuple(measure_fanin(n, config, "alpha nodes") for n in config.fanin))
+    labels01 = Data(tuple(replace(measure_fanin(n, config), corrected_labels="01") for n in config.fanin))
+    return [Control("L3", "eq. 22 as printed (Lagrange through the nodes alpha) as our construction, N = 1..3",
+                    decide(planted)[0]),
+            Control("L3", "eq. 9's {0,1} labels as our corrected labels, N = 1..3", decide(labels01)[0])]
 
 
 def constants_table(fanins: Iterable[int], labels: Sequence[str] = LABELS) -> str:
@@ -486,23 +590,12 @@ def constants_table(fanins: Iterable[int], labels: Sequence[str] = LABELS) -> st
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = cli.parser("python -m verify.lemma3", __doc__)
-    parser.add_argument("--fanin", type=cli.int_in(1, MAX_FANIN), default=3, help=f"gate fan-in N, 1..{MAX_FANIN}")
-    parser.add_argument("--labels", choices=LABELS, default=None,
-                        help="label convention: 01 (eq. 9 as printed) or pm1 (y = 2 l_v - 1, eq. 6); default both")
-    parser.add_argument("--enumerate", action="store_true",
-                        help=f"also enumerate all 2^(2^N) gates explicitly (N <= {ENUMERATE_MAX})")
+    parser = cli.parser("python -m verify.lemma3", __doc__, Config)
     args = parser.parse_args(argv)
-    if args.enumerate and args.fanin > ENUMERATE_MAX:
-        raise cli.UsageError(f"--enumerate is supported for fan-in 1..{ENUMERATE_MAX} "
-                             f"(2^(2^N) gates); fan-in {args.fanin} uses the closed form only")
-    rows = check(fanins=[args.fanin], enumerate_upto=args.fanin if args.enumerate or args.fanin <= 3 else 0)
-    labels = LABELS if args.labels is None else (args.labels,)
-    if args.json:
-        for row in rows:
-            row.details["constants"] = [constants(args.fanin, lab).row() for lab in labels]
-    detail = "" if args.json else constants_table([args.fanin], labels)
-    return cli.emit(rows, as_json=args.json, detail=detail)
+    config = cli.config(Config, args)
+    findings = check(config)
+    detail = "" if args.json else constants_table(sorted(set(config.fanin)), config.labels)
+    return cli.emit(findings, args, controls=controls(findings), detail=detail)
 
 
 if __name__ == "__main__":
