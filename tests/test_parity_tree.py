@@ -72,12 +72,11 @@ def test_printed_recursion_is_constant_above_the_leaves_and_corrected_is_parity(
 @pytest.mark.parametrize("d", [4, 8, 16])
 def test_exhaustive_check_tree(d):
     r = pt.check_tree(d, random_subset(d, 3))
-    assert r.inputs == f"all 2^{d}"
-    assert r.parents_match_eq14 and r.root_ok_circuit and r.root_ok_eq14 and r.labels_match_eq14
+    assert r.inputs == f"all 2^{d}" and r.n_inputs == 2**d
+    assert r.parents_mismatch == r.root_mismatch_circuit == r.root_mismatch_eq14 == r.labels_mismatch_eq14 == 0
     assert r.dependence_problems == ()
-    assert r.T_circuit == r.T_printed == 3 * d // 2 - 2
-    if d > 4:
-        assert r.printed_root_constant and r.printed_root_mismatch == 0.5
+    assert r.T_circuit == 3 * d // 2 - 2
+    assert r.printed_root_mismatch == (2 ** (d - 1) if d > 4 else 0)  # a constant root is wrong on half the inputs
 
 
 @given(st.integers(0, 2**16 - 1), st.integers(1, 6))
@@ -108,21 +107,38 @@ def test_dependence_report_catches_broken_labels():
     assert any("fewer than 2" in p for p in pt.dependence_report(zc, copy, parents, d))
 
 
-def test_check_rows_and_verdicts():
-    rows = pt.check(d=16)
-    by = {}
-    for r in rows:
-        by.setdefault(r.id, []).append(r.verdict)
-    assert by == {"T13": ["holds"], "T14": ["holds", "erratum"]}
-    assert "constant" in rows[-1].evidence and "z = (1+y)/2" in rows[-1].evidence
+def test_findings_compare_exact_counts():
+    findings = pt.check(pt.Config(d=(8, 16), t13_max_d=1024))
+    t13, t14 = findings
+    assert (t13.id, t14.id) == ("T13", "T14")
+    assert [c.measured_exact for c in t13.comparisons[:2]] == ["3/2", "-2"]
+    circuit_T = {c.params["d"]: (c.measured, c.reference) for c in t13.comparisons if c.quantity == "circuit T"}
+    assert circuit_T == {d: (3 * d // 2 - 2, 3 * d // 2 - 2) for d in (4, 8, 16, 32, 64, 128, 256, 512, 1024)}
+    printed = [c for c in t14.comparisons if c.role == "printed"]
+    assert [(c.params["d"], c.measured_exact, c.holds) for c in printed] == [(8, "1/2", False), (16, "1/2", False)]
+    assert all(c.holds for c in t14.comparisons if c.role != "printed") and t14.conclusion_survives
+
+
+def test_controls_flip():
+    findings = pt.check(pt.Config(d=(8,), t13_max_d=64))
+    verdicts = {f.id: f.verdict for f in findings}
+    for control in pt.controls(findings):
+        assert control.flipped(verdicts[control.id])
+    t13, t14 = pt.controls(findings)
+    assert any(c.quantity == "circuit T" and c.measured == 10 and c.reference == 14 for c in t13.finding.comparisons)
+    roots = [c for c in t14.finding.comparisons if c.role == "corrected" and "root" in c.quantity]
+    assert roots and all(c.measured == 0.5 for c in roots)
 
 
 @pytest.mark.parametrize("d", [10, 12])
-def test_unsupported_even_d_uses_the_documented_generalisation(d):
-    rows = pt.check(d=d)
-    t14 = [r for r in rows if r.id == "T14"]
-    assert len(t14) == 1 and t14[0].verdict == "holds"
-    assert "not supported by App. B" in t14[0].evidence and "generalisation" in t14[0].evidence
+def test_unsupported_even_d_is_a_separate_checked_part(d):
+    findings = pt.check(pt.Config(d=(d,), t13_max_d=64))
+    parts = [f for f in findings if f.id == "T14"]
+    assert [f.part for f in parts] == ["generalised d"]
+    assert all(c.holds and c.measured == 0 for c in parts[0].comparisons)
+    t13 = next(f for f in findings if f.id == "T13")
+    gen = [c for c in t13.comparisons if "generalisation" in c.quantity]
+    assert [(c.measured, c.reference) for c in gen] == [(3 * d // 2 - 2, 3 * d // 2 - 2)]
 
 
 def test_cli_rejects_odd_and_out_of_range_d(capsys):
@@ -136,9 +152,10 @@ def test_cli_rejects_odd_and_out_of_range_d(capsys):
 
 
 def test_cli_json_in_process_and_as_subprocess(capsys):
-    assert pt.main(["--d", "8", "--json"]) == 0
+    assert pt.main(["--d", "8", "--t13-max-d", "64", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert {r["id"] for r in rows} == {"T13", "T14"}
+    assert [r["id"] for r in rows] == ["T13", "T14"]
+    assert all(c["params"]["d"] == 8 for c in rows[1]["comparisons"])
     out = subprocess.run([sys.executable, "-m", "verify.parity_tree", "--d", "11"], capture_output=True, text=True)
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
     assert out.stderr.startswith("python -m verify.parity_tree: error:")

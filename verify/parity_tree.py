@@ -26,14 +26,17 @@ toolkit's ``parity_tree`` instead carries the last node of an odd level up uncha
 eq. 14 position by position exactly for the supported d. For an even d that is not supported this module
 checks that documented generalisation (T = d + d/2 - 2 gates still) and says so; an odd d is refused.
 
-Run: ``python -m verify.parity_tree [--d 16] [--seed S] [--samples N] [--json]``.
+Rule ``exact`` (see ``decide``). Controls: eq. 13 planted as 2d - 2 (T13 must fail) and the printed recursion
+planted as ours (its root is constant: T14 must fail).
+
+Run: ``python -m verify.parity_tree [--d 16] [--seed S] [--samples N] [--full] [--json]``.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
@@ -41,7 +44,7 @@ import sympy
 
 from numerics.circuits import Circuit, all_inputs, paper_tree_supported, parity_tree, random_subset
 from verify import cli
-from verify.report import Verdict
+from verify.evidence import Comparison, Control, Finding, compare
 
 CLAIMS = ("T13", "T14")
 
@@ -201,55 +204,52 @@ def inputs_for(d: int, samples: int, seed: int) -> tuple[np.ndarray, str]:
 
 @dataclass(frozen=True)
 class TreeCheck:
-    """Everything measured for one (d, subset)."""
+    """Everything measured for one (d, subset); mismatch counts are over the evaluated inputs."""
 
     d: int
     subset: tuple[int, ...]
     supported: bool
     T_circuit: int
-    T_printed: Fraction
     inputs: str
-    parents_match_eq14: bool | None  # None: eq. 14 undefined for this d
-    root_ok_circuit: bool
-    root_ok_eq14: bool | None
-    labels_match_eq14: bool | None
+    n_inputs: int
+    root_mismatch_circuit: int  # parity_tree's root vs (-1)^(subset sum)
     dependence_problems: tuple[str, ...]
-    printed_root_constant: bool | None
-    printed_root_mismatch: float | None  # fraction of inputs where the printed recursion's root is wrong
+    parents_mismatch: int | None = None  # eq. 14's child positions vs parity_tree's, positions that differ
+    root_mismatch_eq14: int | None = None  # eq. 14 (``form``) root vs the parity
+    labels_mismatch_eq14: int | None = None  # eq. 14 (``form``) labels vs parity_tree's, (input, t) entries
+    printed_root_mismatch: int | None = None  # eq. 14 as printed: root vs the parity
+    form: str = "corrected"
 
 
-def check_tree(d: int, subset: Sequence[int], samples: int = 4096, seed: int = 0) -> TreeCheck:
-    """Check one parity tree against eq. 13-15 (see the module docstring)."""
+def check_tree(d: int, subset: Sequence[int], samples: int = 4096, seed: int = 0, form: str = "corrected") -> TreeCheck:
+    """Check one parity tree against eq. 13-15 (see the module docstring); ``form`` is the recursion taken as
+    ours ("corrected"; the control plants "printed")."""
     subset = tuple(int(i) for i in subset)
     circuit: Circuit = parity_tree(d, subset)
     x, how = inputs_for(d, samples, seed)
     values = circuit.evaluate(x).astype(np.int64)
     y_circ = 2 * values[:, d:] - 1
     truth = subset_parity_label(x, subset)
-    root_ok_circuit = bool(np.array_equal(y_circ[:, -1], truth))
-    parents_circ = [g.parents for g in circuit.gates]
+    base = dict(d=d, subset=subset, supported=paper_tree_supported(d), T_circuit=circuit.T, inputs=how,
+                n_inputs=len(x), root_mismatch_circuit=int(np.sum(y_circ[:, -1] != truth)))
+    parents_circ = [tuple(g.parents) for g in circuit.gates]
     if d % 4 == 0 and len(subset) == d // 2:
         parents14 = eq14_parents(d, subset)
-        y14 = eq14_labels(d, subset, x, "corrected")
+        y14 = eq14_labels(d, subset, x, form)
         y_printed = eq14_labels(d, subset, x, "printed")
         z14 = sequence_from_labels(x, y14)
         problems = [f"eq. 14: {p}" for p in dependence_report(z14, y14, parents14, d)]
         problems += [f"circuit: {p}" for p in dependence_report(values[:, : circuit.T], y_circ, parents_circ, d)]
+        same_shape = len(parents14) == len(parents_circ)
         return TreeCheck(
-            d, subset, paper_tree_supported(d), circuit.T, Fraction(3 * d, 2) - 2, how,
-            parents_match_eq14=parents14 == [tuple(p) for p in parents_circ],
-            root_ok_circuit=root_ok_circuit,
-            root_ok_eq14=bool(np.array_equal(y14[:, -1], truth)),
-            labels_match_eq14=bool(np.array_equal(y14, y_circ)) if y14.shape == y_circ.shape else False,
-            dependence_problems=tuple(problems),
-            printed_root_constant=bool(len(np.unique(y_printed[:, -1])) == 1),
-            printed_root_mismatch=float(np.mean(y_printed[:, -1] != truth)),
-        )
+            **base, dependence_problems=tuple(problems),
+            parents_mismatch=(sum(a != b for a, b in zip(parents14, parents_circ, strict=True)) if same_shape
+                              else max(len(parents14), len(parents_circ))),
+            root_mismatch_eq14=int(np.sum(y14[:, -1] != truth)),
+            labels_mismatch_eq14=int(np.sum(y14 != y_circ)) if y14.shape == y_circ.shape else int(y14.size),
+            printed_root_mismatch=int(np.sum(y_printed[:, -1] != truth)), form=form)
     problems = dependence_report(values[:, : circuit.T], y_circ, parents_circ, d)
-    return TreeCheck(
-        d, subset, False, circuit.T, Fraction(3 * d, 2) - 2, how, None, root_ok_circuit, None, None,
-        tuple(problems), None, None,
-    )
+    return TreeCheck(**base, dependence_problems=tuple(problems))
 
 
 def supported_ds(d_max: int) -> list[int]:
@@ -257,107 +257,138 @@ def supported_ds(d_max: int) -> list[int]:
     return [d for d in range(4, d_max + 1, 4) if paper_tree_supported(d)]
 
 
-# ---------------------------------------------------------------------------------------------- check
-def check(d: int | None = None, seed: int = 0, samples: int = 4096, t13_max_d: int = 4096) -> list[Verdict]:
-    """Verdict rows for T13 and T14.
+# ---------------------------------------------------------------------------------------------- evidence
+@dataclass(frozen=True)
+class Config:
+    """Sizes of the T13/T14 check (fields are the CLI flags)."""
 
-    Args:
-        d: one input length; ``None`` checks every supported d <= 16 exhaustively and 32, 64, 128 on samples.
-        seed: seed of the random subset (``random_subset(d, seed)``) and of sampled inputs.
-        samples: inputs drawn when d > 16.
-        t13_max_d: eq. 13 is compared with the circuit for every supported d up to this.
-    """
-    if d is not None and (d < 4 or d % 2):
-        raise cli.UsageError(f"d={d}: the subset has d/2 >= 2 bits, so d must be even and >= 4")
-    ds = [d] if d is not None else [*supported_ds(EXHAUSTIVE_MAX_D), 32, 64, 128]
-    results = [check_tree(dd, random_subset(dd, seed), samples, seed) for dd in ds]
-    rows = [_t13_row(results, t13_max_d, seed)]
-    rows += _t14_rows(results)
-    return rows
+    d: tuple[int, ...] = field(default=(4, 8, 16, 32, 64, 128), metadata={
+        "help": "input lengths (even; d/4 a power of two is App. B's tree, other even d parity_tree's "
+                "generalisation); all 2^d inputs up to d = 16, seeded samples above", "range": (4, 4096)})
+    seed: int = field(default=0, metadata={"help": "seed of the subsets and the sampled inputs",
+                                           "range": (0, 2**32 - 1)})
+    samples: int = field(default=4096, metadata={"help": "sampled inputs when d > 16", "range": (1, 1_000_000)})
+    t13_max_d: int = field(default=4096, metadata={"help": "eq. 13 vs the circuit's T for every supported d up "
+                                                           "to this", "range": (4, 65536)})
+
+    @classmethod
+    def quick(cls) -> Config:
+        return cls()
+
+    @classmethod
+    def full(cls) -> Config:
+        return cls(d=(4, 8, 16, 32, 64, 128, 256, 512), samples=16384, t13_max_d=65536)
 
 
-def _t13_row(results: list[TreeCheck], t13_max_d: int, seed: int) -> Verdict:
-    dsym = sympy.Symbol("d", positive=True)
-    symbolic_ok = sympy.simplify(eq13_derived(dsym) - eq13_printed(dsym)) == 0
-    sweep = supported_ds(t13_max_d)
-    bad = [dd for dd in sweep if parity_tree(dd, random_subset(dd, seed)).T != eq13_printed(dd)]
-    generalised = [r for r in results if not r.supported]
-    bad += [r.d for r in generalised if r.T_circuit != r.T_printed]
-    gen_note = ""
-    if generalised:
-        gen_note = (f"; d={', '.join(str(r.d) for r in generalised)} not supported by App. B (d/4 must be a power "
-                    f"of two): the toolkit's generalisation gives T={', '.join(str(r.T_circuit) for r in generalised)}")
-    ok = symbolic_ok and not bad
-    evidence = (f"d + (2(d/4) - 1) - 1 {'==' if symbolic_ok else '!='} 3d/2 - 2 symbolically; circuit T == 3d/2 - 2 "
-                f"for {len(sweep) - len([b for b in bad if b in sweep])}/{len(sweep)} supported d in "
-                f"{sweep[0]}..{sweep[-1]}{gen_note}")
+@dataclass(frozen=True)
+class Data:
+    """What T13/T14 measured. ``eq13`` is the formula compared with the circuits (the printed 3d/2 - 2; the
+    control plants another)."""
+
+    eq13: sympy.Expr
+    t13: tuple[tuple[int, int], ...]  # (d, circuit T) for every supported d up to t13_max_d
+    trees: tuple[TreeCheck, ...]
+
+
+D_SYMBOL = sympy.Symbol("d", positive=True)
+
+
+def measure(config: Config, eq13: sympy.Expr | None = None, form: str = "corrected") -> Data:
+    """Eq. 13 against the circuits; each d's tree against eq. 14-15."""
+    bad = [d for d in config.d if d % 2]
     if bad:
-        evidence += f"; mismatch at d={bad}"
-    return Verdict("T13", "holds" if ok else "fails", evidence,
-                   measured={"symbolic": symbolic_ok, "mismatched_d": bad},
-                   claimed="T = 3d/2 - 2", relation="eq", details={"supported_d": sweep})
+        raise ValueError(f"d={bad[0]}: the subset has d/2 >= 2 bits, so d must be even and >= 4")
+    t13 = tuple((d, parity_tree(d, random_subset(d, config.seed)).T) for d in supported_ds(config.t13_max_d))
+    trees = tuple(check_tree(d, random_subset(d, config.seed), config.samples, config.seed, form)
+                  for d in sorted(set(config.d)))
+    return Data(eq13_printed(D_SYMBOL) if eq13 is None else eq13, t13, trees)
 
 
-def _t14_rows(results: list[TreeCheck]) -> list[Verdict]:
-    paper = [r for r in results if r.supported]
-    general = [r for r in results if not r.supported]
-    rows = []
+def decide(data: Data) -> list[Finding]:
+    """Rule ``exact``.
+
+    T13: the coefficients of eq. 13 (d and 1) equal the re-derived count d + (2 d/4 - 1) - 1, and the circuit's
+    T equals eq. 13 at every supported d (and at every unsupported d that was checked).
+    T14: per supported d, eq. 14's child positions equal parity_tree's; our recursion's root is the parity on
+    every input and its labels equal the circuit's (corrected); the printed recursion's root is the parity
+    (printed); the circuit's root is the parity and every label is a function of exactly 2 earlier positions
+    (check). Unsupported even d form their own part (the toolkit's generalisation), with check comparisons.
+    """
+    derived = sympy.Poly(eq13_derived(D_SYMBOL), D_SYMBOL)
+    printed = sympy.Poly(data.eq13, D_SYMBOL)
+    t13 = [compare(f"coefficient of {name} in eq. 13", "eq. 13", printed.coeff_monomial(mono), "eq",
+                   derived.coeff_monomial(mono), note="printed vs d + (2(d/4) - 1) - 1")
+           for name, mono in (("d", D_SYMBOL), ("1", 1))]
+    t13 += [compare("circuit T", "eq. 13", t, "eq", data.eq13.subs(D_SYMBOL, d), params={"d": d})
+            for d, t in data.t13]
+    t13 += [compare("circuit T (parity_tree's generalisation)", "eq. 13", r.T_circuit, "eq",
+                    data.eq13.subs(D_SYMBOL, r.d), params={"d": r.d}) for r in data.trees if not r.supported]
+    sweep = [d for d, _ in data.t13]
+    out = [Finding("T13", "exact", tuple(t13), scope=f"symbolic in d, and parity_tree's T for every supported d in "
+                   f"{sweep[0]}..{sweep[-1]}" if sweep else "symbolic in d")]
+    paper, general = [r for r in data.trees if r.supported], [r for r in data.trees if not r.supported]
+    comps: list[Comparison] = []
+    for r in paper:
+        p = {"d": r.d, "inputs": r.inputs}
+        comps.append(compare("eq. 14 child positions differing from parity_tree's", "eq. 14", r.parents_mismatch,
+                             "eq", 0, params=p))
+        comps.append(compare("inputs where parity_tree's root != (-1)^(subset sum)", "eq. 14", r.root_mismatch_circuit,
+                             "eq", 0, params=p))
+        comps.append(compare("labels y_t not a function of exactly 2 earlier positions", "eq. 14-15",
+                             len(r.dependence_problems), "eq", 0, params=p,
+                             note="; ".join(r.dependence_problems[:3])))
+        comps.append(compare("fraction of inputs where the root of eq. 14 as printed, (-1)^(y_a + y_b), != parity",
+                             "eq. 14", Fraction(r.printed_root_mismatch, r.n_inputs), "eq", 0, params=p,
+                             role="printed"))
+        comps.append(compare(f"fraction of inputs where the root of our eq. 14 ({r.form}) != parity", "eq. 14-15",
+                             Fraction(r.root_mismatch_eq14, r.n_inputs), "eq", 0, params=p, role="corrected",
+                             note="(-1)^(z_(a+1) + z_(b+1)) with z = (1+y)/2, i.e. y_a y_b"))
+        comps.append(compare(f"labels of our eq. 14 ({r.form}) differing from parity_tree's", "eq. 14-15",
+                             r.labels_mismatch_eq14, "eq", 0, params=p, role="corrected"))
     if paper:
-        structure_ok = all(r.parents_match_eq14 and r.root_ok_circuit and r.root_ok_eq14 and r.labels_match_eq14
-                           and not r.dependence_problems for r in paper)
-        ds = ", ".join(f"{r.d} ({r.inputs})" for r in paper)
-        evidence = (f"eq. 14 (tokens in the exponent) == parity_tree gate by gate and label by label; root == "
-                    f"(-1)^(subset sum); each y_t a function of exactly 2 earlier positions; d = {ds}")
-        problems = [f"d={r.d}: {p}" for r in paper for p in r.dependence_problems]
-        problems += [f"d={r.d}: eq. 14 parents differ from parity_tree" for r in paper if not r.parents_match_eq14]
-        problems += [f"d={r.d}: root != parity" for r in paper if not (r.root_ok_circuit and r.root_ok_eq14)]
-        problems += [f"d={r.d}: labels differ" for r in paper if not r.labels_match_eq14]
-        if problems:
-            evidence += "; problems: " + "; ".join(problems[:5])
-        rows.append(Verdict("T14", "holds" if structure_ok else "fails", evidence,
-                            measured={r.d: not r.dependence_problems for r in paper}, claimed="parity at the root, "
-                            "fan-in 2", relation="eq", details={"problems": problems}))
-        printed_ok = all(not r.printed_root_constant and r.printed_root_mismatch == 0 for r in paper if r.d > 4)
-        upper = [r for r in paper if r.d > 4]
-        if upper:
-            mismatch = ", ".join(f"{r.printed_root_mismatch:.2f}" for r in upper)
-            evidence = ("eq. 14 as printed, (-1)^(y_a + y_b) with y in {-1,+1}: y_a + y_b in {-2,0,2} so every "
-                        f"upper label is +1 and the root is constant (root wrong on a fraction {mismatch} of inputs "
-                        f"for d = {', '.join(str(r.d) for r in upper)}); corrected: y_t = (-1)^(z_(a+1) + z_(b+1)) "
-                        "with z = (1+y)/2 (eq. 15), i.e. y_a*y_b, which reproduces the parity; the lemma survives")
-            rows.append(Verdict("T14", "holds" if printed_ok else "erratum", evidence,
-                                measured={r.d: r.printed_root_mismatch for r in upper}, claimed=0.0, relation="eq",
-                                details={"printed": "(-1)^(y_a + y_b)",
-                                         "corrected": "(-1)^(z_(a+1) + z_(b+1)) = y_a y_b"}))
+        ok = all(c.holds for c in comps if c.role != "printed")
+        out.append(Finding("T14", "exact", tuple(comps),
+                           scope=f"d = {', '.join(f'{r.d} ({r.inputs})' for r in paper)}, seeded subsets",
+                           printed="y_t = (-1)^(y_a + y_b) above the leaves, y in {-1,+1}",
+                           corrected="y_t = (-1)^(z_(a+1) + z_(b+1)), z = (1 + y)/2 (eq. 15), i.e. y_a y_b",
+                           conclusion_survives=ok))
+    gen: list[Comparison] = []
     for r in general:
-        ok = r.root_ok_circuit and not r.dependence_problems
-        evidence = (f"d={r.d} is not supported by App. B (d/4 must be a power of two); checked the toolkit's "
-                    f"documented generalisation (odd levels carry their last node up): root == parity and every "
-                    f"label reads exactly 2 earlier positions on {r.inputs} inputs: {'yes' if ok else 'no'}")
-        if r.parents_match_eq14 is not None:
-            agrees = "agrees" if r.parents_match_eq14 else "differs"
-            evidence += (f"; eq. 14's index map is defined for this d and {agrees} position by position, its "
-                         f"(corrected) root == parity: {r.root_ok_eq14}")
-        rows.append(Verdict("T14", "holds" if ok else "fails", evidence, measured=ok, claimed=True, relation="eq",
-                            details={"problems": list(r.dependence_problems)}))
-    return rows
+        p = {"d": r.d, "inputs": r.inputs}
+        gen.append(compare("inputs where parity_tree's root != (-1)^(subset sum)", "eq. 14", r.root_mismatch_circuit,
+                           "eq", 0, params=p))
+        gen.append(compare("labels y_t not a function of exactly 2 earlier positions", "eq. 14-15",
+                           len(r.dependence_problems), "eq", 0, params=p, note="; ".join(r.dependence_problems[:3])))
+    if general:
+        out.append(Finding("T14", "exact", tuple(gen), part="generalised d",
+                           scope="d/4 not a power of two: not App. B's tree; parity_tree carries the last node of an "
+                                 "odd level up unchanged"))
+    return out
+
+
+def check(config: Config | None = None) -> list[Finding]:
+    """The T13 and T14 findings at the given (default quick) sizes."""
+    return decide(measure(config or Config.quick()))
+
+
+def controls(findings: list[Finding]) -> list[Control]:
+    """T13: eq. 13 planted as 2d - 2 (a tree over d/2 leaves, one per subset bit, instead of d/4 leaf pairs): the
+    circuits contradict it, fails. T14: the printed recursion planted as ours: its root is constant, fails."""
+    config = Config(d=(8, 16), t13_max_d=256)
+    t13 = decide(measure(config, eq13=2 * D_SYMBOL - 2))[0]
+    t14 = next(f for f in decide(measure(config, form="printed")) if f.id == "T14" and not f.part)
+    return [Control("T13", "eq. 13 planted as T = 2d - 2 (d/2 leaves)", t13),
+            Control("T14", "eq. 14 as printed planted as our recursion, d = 8, 16", t14)]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = cli.parser("python -m verify.parity_tree", __doc__)
-    parser.add_argument("--d", type=cli.int_in(4, 4096), default=None,
-                        help="input length (even, >= 4); default: every supported d <= 16 and 32, 64, 128. "
-                             "d/4 a power of two is App. B's tree; other even d use parity_tree's generalisation")
-    parser.add_argument("--seed", type=cli.int_in(0, 2**32 - 1), default=0, help="seed of the subset and samples")
-    parser.add_argument("--samples", type=cli.int_in(1, 1_000_000), default=4096,
-                        help="sampled inputs when d > 16 (all 2^d inputs otherwise)")
+    parser = cli.parser("python -m verify.parity_tree", __doc__, Config)
     args = parser.parse_args(argv)
-    rows = check(d=args.d, seed=args.seed, samples=args.samples)
-    detail = ""
-    if args.d is not None:
-        subset = random_subset(args.d, args.seed)
-        detail = f"d={args.d}, subset (1-based) = {[i + 1 for i in subset]}"
-    return cli.emit(rows, as_json=args.json, detail=detail)
+    config = cli.config(Config, args)
+    findings = check(config)
+    detail = "\n".join(f"d={d}, subset (1-based) = {[i + 1 for i in random_subset(d, config.seed)]}"
+                       for d in sorted(set(config.d)) if d <= 16)
+    return cli.emit(findings, args, controls=controls(findings), detail="" if args.json else detail)
 
 
 if __name__ == "__main__":
