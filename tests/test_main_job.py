@@ -14,20 +14,11 @@ import pytest
 from verify.__main__ import claim_modules
 from verify.claims import CLAIM_IDS
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-
-
-@pytest.fixture(scope="session")
-def main_job(tmp_path_factory):
-    out = tmp_path_factory.mktemp("main_job")
-    files = {s: out / f"report{s}" for s in (".json", ".html", ".csv")}
-    args = [sys.executable, "-m", "verify"] + [a for f in files.values() for a in ("--out", str(f))]
-    done = subprocess.run(args, capture_output=True, text=True, cwd=REPO, timeout=1800)
-    return done, files
+SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("main_job")
 def test_every_claim_with_a_module_has_a_verdict_and_a_control_that_flips(main_job):
     done, files = main_job
     assert done.returncode == 0, done.stderr[-3000:]
@@ -46,6 +37,7 @@ def test_every_claim_with_a_module_has_a_verdict_and_a_control_that_flips(main_j
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("main_job")
 @pytest.mark.skipif(not (SHARED / "tools" / "check_report.py").exists(), reason="shared/ is not beside the checkout")
 def test_report_json_passes_the_shared_shape_check(main_job):
     _, files = main_job
@@ -55,6 +47,7 @@ def test_report_json_passes_the_shared_shape_check(main_job):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("main_job")
 def test_csv_has_one_row_per_comparison(main_job):
     import pandas as pd
 
@@ -63,3 +56,14 @@ def test_csv_has_one_row_per_comparison(main_job):
     frame = pd.read_csv(files[".csv"])
     assert len(frame) == sum(len(r["comparisons"]) for r in rows)
     assert set(frame.id) == {r["id"] for r in rows if r["comparisons"]}
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("main_job")
+def test_the_html_page_of_the_main_job_renders_every_claim_and_figure(main_job, render, tmp_path):
+    _, files = main_job
+    shown = render(files[".html"], tmp_path / "report.png")
+    assert shown["errors"] == []
+    assert shown["sections"] == list(CLAIM_IDS)
+    assert shown["series_per_figure"] and all(n >= 1 for n in shown["series_per_figure"])
+    assert all(n >= 1 for n in shown["drawn_per_figure"])
