@@ -1,4 +1,4 @@
-"""numerics.probes against autograd, and verify.finite_width (LIN, OUT, GRAD rates)."""
+"""numerics.probes against autograd and against the training code's back-propagation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from numerics import probes, rnn
-from verify import finite_width as fw
 
 
 def autograd_grads(W, fz, z, t):
@@ -60,13 +59,23 @@ def test_gradient_direction_is_unit_and_ascends():
     assert float(probes.directional_derivatives(W, U, fz, z).sum()) > 0
 
 
-def test_finite_width_check_rows():
-    rows = fw.check(widths=(16, 64, 256), seeds=(0, 1, 2), T=8)
-    assert [r.id for r in rows] == ["LIN", "OUT", "GRAD"]
-    assert all(r.verdict in {"consistent", "inconsistent"} and r.relation == "rate" for r in rows)
+@given(m=st.integers(2, 24), d=st.integers(1, 4), extra=st.integers(0, 4), n=st.integers(1, 4),
+       seed=st.integers(0, 2**16))
+def test_position_gradients_rebuild_the_loss_gradient(m, d, extra, n, seed):
+    """Eq. 27 term by term equals the training code's fused back-propagation; norms equal grad_norms."""
+    T = d + extra
+    W, fz = rnn.init(m, seed)
+    gen = torch.Generator().manual_seed(seed)
+    z = torch.randint(0, 2, (n, T), generator=gen)
+    y = torch.randint(0, 2, (n, T - d + 1), generator=gen).double() * 2 - 1
+    _, grad = rnn.loss_and_grad(W, fz, z, y, d)
+    pg = probes.position_gradients(W, fz, z, y, d)
+    torch.testing.assert_close(pg.loss_grad, grad, rtol=1e-10, atol=1e-14)
+    torch.testing.assert_close(pg.norms, probes.grad_norms(W, fz, z, range(d, T + 1)), rtol=1e-12, atol=0.0)
+    assert float(pg.weights.abs().max()) <= 1.0 / (n * (T - d + 1))  # |dl/df| <= 1 (eq. 28's x/(1+x) <= 1)
 
 
-def test_finite_width_cli_rejects_narrow_span(capsys):
-    from verify import cli
-    assert cli.guarded(fw.main, ["--widths", "64", "128", "256"]) == 2
-    assert "16x" in capsys.readouterr().err
+def test_position_gradients_rejects_mismatched_targets():
+    W, fz = rnn.init(4, 0)
+    with pytest.raises(ValueError, match="T - d \\+ 1"):
+        probes.position_gradients(W, fz, torch.zeros((2, 5), dtype=torch.long), torch.ones((2, 3)), 2)
