@@ -1,4 +1,4 @@
-"""Reading and writing real circuits: ISCAS BENCH and AIGER (ASCII ``.aag``, binary ``.aig``).
+"""Reading and writing real circuits: ISCAS BENCH, AIGER (ASCII ``.aag``, binary ``.aig``) and BLIF.
 
 Section 6 turns any polynomial-size circuit G = (V, E) into a sub-task sequence by a topological
 sort of its gates. This module brings the circuits people use into that form: a ``Netlist`` holds
@@ -16,6 +16,8 @@ Formats:
   AIG's AND count); an inverted output gets a NOT gate named after the output. The constants
   (literals 0/1) are propagated: an AND with a constant operand becomes its other operand or the
   constant, and an output that is constant has no gate (``cone`` refuses it with a message).
+
+- BLIF (``.blif``, EPFL and MCNC): ``numerics.blif`` (on-set/off-set covers, constants, LUT networks).
 
 Sequential circuits (BENCH ``q = DFF(d)``, AIGER latches) are cut at their flip-flops, the usual
 combinational view of scan-based test: each flip-flop output q becomes a pseudo-primary input
@@ -37,16 +39,46 @@ from pathlib import Path
 
 import numpy as np
 
-from numerics.circuits import Gate, evaluate_gates, named_table
+from numerics.circuits import ALIASES, GATE_KINDS, Gate, evaluate_gates, named_table
 
-BENCH_GATES = ("AND", "NAND", "OR", "NOR", "XOR", "XNOR", "NOT", "BUF", "BUFF", "DFF")
+BENCH_GATES = (*GATE_KINDS, *ALIASES, "DFF")  # the named kinds, their ISCAS spellings, and flip-flops
+
+
+TABLE_FANIN_MAX = 16  # a gate holds its 2^N-row truth table; wider named gates are stored as trees of these
+
+
+def split_wide(name: str, kind: str, operands: list[str],
+               width: int = TABLE_FANIN_MAX) -> list[tuple[str, str, list[str]]]:
+    """(signal, kind, operands) lines computing ``kind(operands)`` with at most ``width`` operands per gate.
+
+    A gate wider than ``width`` (AND/OR/XOR or a negation) becomes a tree: inner gates ``<name>~w<i>`` of
+    the plain kind over consecutive groups, the negation (if any) at the root ``name`` only. Narrow gates
+    are returned unchanged.
+    """
+    kind = ALIASES.get(kind.upper(), kind.upper())
+    if len(operands) <= width:
+        return [(name, kind, list(operands))]
+    inner = {"NAND": "AND", "NOR": "OR", "XNOR": "XOR"}.get(kind, kind)
+    out: list[tuple[str, str, list[str]]] = []
+    level = list(operands)
+    while len(level) > width:
+        groups = [level[i:i + width] for i in range(0, len(level), width)]
+        level = []
+        for g in groups:
+            if len(g) == 1:
+                level.append(g[0])
+                continue
+            out.append((f"{name}~w{len(out)}", inner, g))
+            level.append(out[-1][0])
+    out.append((name, kind, level))
+    return out
 
 
 class CircuitFormatError(ValueError):
     """A circuit file that cannot be read; the message is one line naming the file (and line)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Netlist:
     """Every gate of a circuit file, topologically sorted, and its named outputs.
 
@@ -65,6 +97,10 @@ class Netlist:
     latches: tuple[tuple[str, str, int | None], ...] = ()
     constants: tuple[tuple[str, int], ...] = ()
     name: str = ""
+
+    def __repr__(self) -> str:
+        return (f"Netlist({self.name!r}, inputs={self.n_inputs - len(self.latches)}, outputs={len(self.outputs)}, "
+                f"latches={len(self.latches)}, gates={len(self.gates)}, max_fanin={self.max_fanin})")
 
     @property
     def all_outputs(self) -> tuple[tuple[str, int | None], ...]:
@@ -88,6 +124,19 @@ class Netlist:
     @property
     def max_fanin(self) -> int:
         return max((g.fanin for g in self.gates), default=0)
+
+    def evaluate_named(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Values of every primary output (by name) and every cut flip-flop's next state (key ``"q:" + q``)
+        on a batch of inputs: what a round trip through any format must keep."""
+        values = evaluate_gates(self.n_inputs, self.gates, x)
+        constants = dict(self.constants)
+
+        def col(name: str, pos: int | None) -> np.ndarray:
+            return values[:, pos] if pos is not None else np.full(x.shape[0], constants[name], dtype=np.uint8)
+
+        out = {name: col(name, pos) for name, pos in self.outputs}
+        out.update({f"q:{q}": col(nxt, pos) for q, nxt, pos in self.latches})
+        return out
 
     def signal_name(self, position: int) -> str:
         return self.input_names[position] if position < self.n_inputs else self.gates[position - self.n_inputs].name
@@ -216,7 +265,7 @@ def parse_bench(text: str, where: str = "<bench>") -> Netlist:
         if kind == "DFF":
             dffs.append((lineno, sig, operands[0]))
         else:
-            gate_lines.append((lineno, sig, kind, operands))
+            gate_lines.extend((lineno, *line) for line in split_wide(sig, kind, operands))
     if not inputs and not dffs:
         raise CircuitFormatError(f"{where}: empty circuit: no INPUT(...) lines")
     if not out_decl and not dffs:
@@ -256,28 +305,61 @@ def _define(defined: dict[str, int], sig: str, lineno: int, where: str) -> None:
 
 
 def write_bench(netlist: Netlist) -> str:
-    """BENCH text of a netlist whose gates are all named kinds (AND/OR/XOR/NAND/NOR/XNOR/NOT/BUF).
+    """BENCH text computing the same outputs; cut flip-flops are written back as DFFs.
 
-    Cut flip-flops are written back as DFFs. Outputs must carry their signal's name (true of every
-    netlist read from BENCH).
+    A gate of a named kind is one line. Any other table (an AIGER AND with an inverted input, a BLIF LUT)
+    becomes its sum of minterms (of the on-set, or NOR of the off-set's, whichever is smaller): NOT lines
+    ``<gate>~n<j>``, AND lines ``<gate>~m<k>`` and the gate itself. An output whose name is not its
+    signal's gets ``name = BUF(signal)``; a constant one ``AND(x, NOT x)`` or ``OR(x, NOT x)`` over the
+    first input.
     """
     n_pi = netlist.n_inputs - len(netlist.latches)
+    names = set(netlist.input_names) | {g.name for g in netlist.gates}
+    constants = dict(netlist.constants)
     lines = [f"# {netlist.name or 'written by numerics.circuit_io'}"]
     lines += [f"INPUT({s})" for s in netlist.input_names[:n_pi]]
-    for name, pos in netlist.outputs:
-        if pos is None or netlist.signal_name(pos) != name:
-            raise ValueError(f"output {name!r} is not a named signal; BENCH cannot write it")
-        lines.append(f"OUTPUT({name})")
+    lines += [f"OUTPUT({name})" for name, _ in netlist.outputs]
+    body: list[str] = []
+    done: set[str] = set()
+
+    def bind(sig: str, pos: int | None) -> None:
+        if sig in done:
+            return
+        done.add(sig)
+        if pos is None:
+            x = netlist.input_names[0]
+            body.append(f"{sig}~x = NOT({x})")
+            body.append(f"{sig} = {'OR' if constants[sig] else 'AND'}({x}, {sig}~x)")
+        elif netlist.signal_name(pos) != sig:
+            if sig in names:
+                raise ValueError(f"output {sig!r} names another signal than the one it reads; BENCH cannot write it")
+            body.append(f"{sig} = BUF({netlist.signal_name(pos)})")
+
     for q, nxt, pos in netlist.latches:
-        if pos is None or netlist.signal_name(pos) != nxt:
-            raise ValueError(f"flip-flop {q!r}: next state {nxt!r} is not a named signal; BENCH cannot write it")
         lines.append(f"{q} = DFF({nxt})")
+        bind(nxt, pos)
+    for name, pos in netlist.outputs:
+        bind(name, pos)
     for gate in netlist.gates:
+        args = [netlist.signal_name(p) for p in gate.parents]
         kind = gate.kind.upper()
-        if kind not in BENCH_GATES[:-1] or named_table(kind, gate.fanin) != gate.table:
-            raise ValueError(f"gate {gate.name!r} ({gate.kind or 'table ' + str(gate.table)}) has no BENCH name")
-        lines.append(f"{gate.name} = {kind}({', '.join(netlist.signal_name(p) for p in gate.parents)})")
-    return "\n".join(lines) + "\n"
+        if kind in GATE_KINDS and gate.fanin and named_table(kind, gate.fanin) == gate.table:
+            body.append(f"{gate.name} = {kind}({', '.join(args)})")
+            continue
+        if gate.fanin > 16:
+            raise ValueError(f"gate {gate.name!r}: a {gate.fanin}-input table has no compact BENCH form")
+        ones = [k for k, v in enumerate(gate.table) if v]
+        zeros = [k for k, v in enumerate(gate.table) if not v]
+        rows, top = (ones, "OR") if len(ones) <= len(zeros) else (zeros, "NOR")
+        negs = {j for k in rows for j in range(gate.fanin) if not (k >> j) & 1}
+        body += [f"{gate.name}~n{j} = NOT({args[j]})" for j in sorted(negs)]
+        terms = []
+        for k in rows:
+            lits = [args[j] if (k >> j) & 1 else f"{gate.name}~n{j}" for j in range(gate.fanin)]
+            terms.append(f"{gate.name}~m{k}")
+            body.append(f"{terms[-1]} = AND({', '.join(lits)})")
+        body += [f"{sig} = {kd}({', '.join(ops)})" for sig, kd, ops in split_wide(gate.name, top, terms)]
+    return "\n".join(lines + body) + "\n"
 
 
 # ----------------------------------------------------------------------------- AIGER
@@ -592,7 +674,8 @@ def _to_aig(netlist: Netlist) -> _Aig:
 
 
 def read(path: str | Path) -> Netlist:
-    """Read ``.bench``, ``.aag`` or ``.aig`` by suffix (or by an AIGER header); errors name the file."""
+    """Read ``.bench``, ``.aag``, ``.aig`` or ``.blif`` by suffix (or by an AIGER header / a ``.model`` line);
+    errors name the file."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -603,5 +686,24 @@ def read(path: str | Path) -> Netlist:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise CircuitFormatError(f"{path}: not a text BENCH file (and no AIGER header)") from None
+        raise CircuitFormatError(f"{path}: not a text BENCH or BLIF file (and no AIGER header)") from None
+    if path.suffix.lower() == ".blif" or re.search(r"^\s*\.(model|inputs|names)\b", text[:4096], re.MULTILINE):
+        from numerics.blif import parse_blif
+
+        return parse_blif(text, str(path))
     return parse_bench(text, str(path))
+
+
+def write(netlist: Netlist, path: str | Path) -> None:
+    """Write ``.bench``, ``.aag``, ``.aig`` or ``.blif`` by the file's suffix."""
+    from numerics.blif import write_blif
+
+    path = Path(path)
+    writers = {".bench": write_bench, ".aag": write_aag, ".blif": write_blif}
+    suffix = path.suffix.lower()
+    if suffix == ".aig":
+        path.write_bytes(write_aig(netlist))
+    elif suffix in writers:
+        path.write_text(writers[suffix](netlist))
+    else:
+        raise ValueError(f"{path}: unknown circuit format; use .bench, .aag, .aig or .blif")

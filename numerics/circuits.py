@@ -13,10 +13,17 @@ targets y_t, t = d..T, are the values v of gates 0..G-1 written as y = 2 v - 1 i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
+# The one list of named gate kinds (BENCH names, AIGER/BLIF writers, fan-in reduction, generators, tests).
+WIDE_KINDS: tuple[str, ...] = ("AND", "OR", "XOR", "NAND", "NOR", "XNOR")  # any fan-in >= 1; associative (or negated)
+UNARY_KINDS: tuple[str, ...] = ("NOT", "BUF")  # fan-in 1
+GATE_KINDS: tuple[str, ...] = WIDE_KINDS + UNARY_KINDS
+ALIASES: dict[str, str] = {"BUFF": "BUF"}  # spellings read as a kind (ISCAS writes BUFF)
 
 _BASE = {"AND": lambda ones, n: ones == n, "OR": lambda ones, n: ones > 0, "XOR": lambda ones, n: ones % 2 == 1}
 _NEGATED = {"NAND": "AND", "NOR": "OR", "XNOR": "XOR"}
@@ -24,8 +31,12 @@ _NEGATED = {"NAND": "AND", "NOR": "OR", "XNOR": "XOR"}
 
 def named_table(kind: str, fanin: int) -> tuple[int, ...]:
     """Truth table of AND/OR/XOR/NAND/NOR/XNOR of any fan-in >= 1, or NOT/BUF(F) of fan-in 1."""
-    kind = kind.upper()
-    if kind in {"NOT", "BUF", "BUFF"}:
+    return _named_table(ALIASES.get(kind.upper(), kind.upper()), fanin)
+
+
+@functools.cache
+def _named_table(kind: str, fanin: int) -> tuple[int, ...]:
+    if kind in UNARY_KINDS:
         if fanin != 1:
             raise ValueError(f"{kind} takes exactly one input, got {fanin}")
         return (1, 0) if kind == "NOT" else (0, 1)
@@ -39,7 +50,16 @@ def named_table(kind: str, fanin: int) -> tuple[int, ...]:
 
 
 # Truth tables of the named 2-input gates, in the bit order above (index = a + 2 b).
-GATE_TABLES: dict[str, tuple[int, ...]] = {k: named_table(k, 2) for k in ("AND", "OR", "XOR", "NAND", "NOR", "XNOR")}
+GATE_TABLES: dict[str, tuple[int, ...]] = {k: named_table(k, 2) for k in WIDE_KINDS}
+
+
+def kind_of(table: tuple[int, ...]) -> str:
+    """The named kind (``GATE_KINDS``) whose truth table of this fan-in is ``table``, or "" when none is."""
+    fanin = len(table).bit_length() - 1
+    if fanin < 1 or len(table) != 1 << fanin:
+        return ""
+    kinds = GATE_KINDS if fanin == 1 else WIDE_KINDS
+    return next((k for k in kinds if named_table(k, fanin) == tuple(table)), "")
 
 
 @dataclass(frozen=True)
@@ -63,7 +83,7 @@ class Gate:
         return len(self.parents)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Circuit:
     """Gates in topological order over ``n_inputs`` primary inputs (see the module docstring)."""
 
@@ -83,6 +103,10 @@ class Circuit:
             pos = self.n_inputs + g
             if any(not 0 <= p < pos for p in gate.parents):
                 raise ValueError(f"gate {g} ({gate.name!r}) reads a position that is not earlier than {pos}")
+
+    def __repr__(self) -> str:
+        return (f"Circuit({self.name!r}, d={self.n_inputs}, gates={len(self.gates)}, T={self.T}, "
+                f"max_fanin={self.max_fanin})")
 
     @property
     def d(self) -> int:
@@ -144,7 +168,7 @@ def evaluate_gates(n_inputs: int, gates: Sequence[Gate], x: np.ndarray) -> np.nd
 def random_circuit(d: int, gates: int, seed: int) -> Circuit:
     """A random fan-in-2 circuit: each gate reads two distinct earlier positions, a random named table."""
     rng = np.random.default_rng(seed)
-    kinds = ("AND", "OR", "XOR", "NAND", "NOR", "XNOR")
+    kinds = WIDE_KINDS
     out = []
     for g in range(gates):
         parents = tuple(int(p) for p in rng.choice(d + g, size=2, replace=False))

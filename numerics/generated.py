@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-KINDS = ("AND", "NAND", "OR", "NOR", "XOR", "XNOR", "NOT", "BUFF")
+from numerics.circuits import GATE_KINDS as KINDS
 
 
 def ripple_carry_adder(bits: int) -> str:
