@@ -184,7 +184,7 @@ def decide_constant(bounds: pd.DataFrame, claim: str) -> Finding:
     local = stats.local_rates(np.log(Ts), top.to_numpy(float))
     C = top / top.index.to_numpy(float) ** k
     ms = bounds.groupby("T").m.first()
-    rho = float(bounds.rho.max())
+    rho_sqrt_m = float((bounds.rho * np.sqrt(bounds.m)).max())
     quantity = "‖∇_W f_t‖_F" if claim == "GRAD" else "|f_t|"
     params = {"T": [int(t) for t in top.index], "m": [int(v) for v in ms], "seeds": int(bounds.seed.nunique())}
     comps = [
@@ -192,15 +192,14 @@ def decide_constant(bounds: pd.DataFrame, claim: str) -> Finding:
                 interval=fitted.slope_ci, level=fitted.level, params={**params, "points": fitted.n},
                 note=f"bound at rho -> 0: T^{k}; rho > 0 only adds"),
         compare(f"C_T = M_T / T^{k} at the largest T", SOURCE[claim], float(C.iloc[-1]), "le", float(C.iloc[:-1].max()),
-                params=params, note="vs the largest C_T at the smaller T: the constant does not grow"),
-        compare("local exponents d ln M_T / d ln T (max over seeds)", SOURCE[claim], float(local.max()), "lt",
-                float(k), params={**params, "local": [float(f"{v:.3g}") for v in local]}, role="context",
-                note="shown, not deciding: the max over seeds of a heavy-tailed norm jumps between sizes"),
-        compare(f"C_T = M_T / T^{k}", SOURCE[claim], float(C.max()), "le", float(C.max()), role="context",
-                params={"T": params["T"], "C_T": [float(f"{v:.4g}") for v in C]}),
-        compare("largest rho = ‖W - W0‖_F along the runs", SOURCE[claim], rho, "le", 1.0, role="context",
-                params={"steps": sorted({int(s) for s in bounds.step})},
-                note="the bound's rho-term is T^8 rho (GRAD) / T^6 rho (OUT)"),
+                params={**params, "C_T": [float(f"{v:.4g}") for v in C],
+                        "local exponents": [float(f"{v:.3g}") for v in local]},
+                note="vs the largest C_T at the smaller T: the constant does not grow (local exponents d ln M_T / "
+                     "d ln T of the max over seeds shown, not deciding: a heavy-tailed max jumps between sizes)"),
+        compare("max rho sqrt(m), rho = ‖W - W0‖_F along the runs", SOURCE[claim], rho_sqrt_m, "le", 1.0,
+                role="context", params={"steps": sorted({int(s) for s in bounds.step})},
+                note=f"W stays in B(W0, 1/sqrt(m)), inside the lemma's ball; the bound's rho-term "
+                     f"T^{8 if claim == 'GRAD' else 6} rho only adds to T^{k}"),
     ]
     scope = (f"the paper: {SOURCE[claim]}, W in B(W0, poly(T)/sqrt(m)), m > m* = poly(T), w.h.p., all x and t, "
              f"asymptotic in T; measured: parity of App. B at T = {'/'.join(str(int(t)) for t in top.index)} with "
@@ -232,12 +231,9 @@ def decide_lin(lin: pd.DataFrame) -> Finding:
     fm = stats.power_fit(C.m.to_numpy(float), C.C.to_numpy(float))
     comps.append(compare("exponent in m of C_m = max_r error / (r^(4/3) sqrt(m) log m)", SOURCE["LIN"], fm.slope,
                          "ci_below", 0.0, interval=fm.slope_ci, level=fm.level,
-                         params={"m": sorted(int(v) for v in set(lin.m)), **params_all},
+                         params={"m": sorted(int(v) for v in set(lin.m)), **params_all,
+                                 "C_m (mean over seeds)": [float(f"{v:.3g}") for v in C.groupby("m").C.mean()]},
                          note="bounded constant: does not grow with m"))
-    mean_c = C.groupby("m").C.mean()
-    comps.append(compare("C_m (mean over seeds)", SOURCE["LIN"], float(mean_c.max()), "le", float(mean_c.max()),
-                         role="context", params={"m": [int(v) for v in mean_c.index],
-                                                 "C_m": [float(f"{v:.3g}") for v in mean_c]}))
     cs = "/".join(f"{v:.3g}" for v in sorted(set(lin.c)))
     ms = "/".join(str(int(v)) for v in sorted(set(lin.m)))
     scope = (f"the paper: {SOURCE['LIN']}, all W, W~ in B(W0, r), r = O(poly(T)/sqrt(m)), w.h.p., asymptotic in m; "

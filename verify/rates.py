@@ -105,7 +105,7 @@ class Config:
 
     @classmethod
     def full(cls) -> Config:
-        return cls(widths=(128, 256, 512, 1024), seeds=(0, 1, 2, 3, 4), steps=32,
+        return cls(widths=(128, 256, 512, 1024), seeds=(0, 1, 2, 3, 4), steps=16,
                    oracles=("inflate", "round", "uniform", "shrink"))
 
     def validate(self) -> None:
