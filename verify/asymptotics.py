@@ -39,6 +39,7 @@ has one).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -308,40 +309,36 @@ def _lp(c, a_ub=None, b_ub=None, a_eq=None, b_eq=None, bounds=None):
 
 
 def _relint(ineq: np.ndarray, eq: np.ndarray, k: int) -> tuple[np.ndarray, set[int]] | None:
-    """A relative-interior point of the cone {v : ineq @ v >= 0, eq @ v = 0} (box-normalised) and the
-    indices of the inequality rows that vanish on the whole cone (its implicit equalities)."""
+    """A relative-interior point of the cone {v : ineq @ v >= 0, eq @ v = 0} and the indices of the
+    inequality rows that vanish on the whole cone (its implicit equalities).
+
+    One LP maximises Σ_g min(g·v, 1) over a box of half-width 1000: adding any point of the cone never
+    decreases a row, so while the box does not bind, every row that can be positive is saturated and a row
+    left at 0 is an implicit equality. If the box binds, the LP is repeated on the rows not yet positive.
+    """
     remaining = set(range(len(ineq)))
     point = np.zeros(k)
+    box = 1e3
     while remaining:
         rem = sorted(remaining)
         r = len(rem)
-        # variables: v (k), s (r); maximise sum s; s_g <= g.v; 0 <= s <= 1; ineq.v >= 0; eq.v = 0; |v| <= 1
         c = np.concatenate([np.zeros(k), -np.ones(r)])
-        rows = []
-        for idx, g in enumerate(rem):
-            row = np.zeros(k + r)
-            row[:k] = -ineq[g]
-            row[k + idx] = 1.0
-            rows.append(row)
-        for g in range(len(ineq)):
-            row = np.zeros(k + r)
-            row[:k] = -ineq[g]
-            rows.append(row)
-        a_ub = np.array(rows) if rows else None
-        b_ub = np.zeros(len(rows)) if rows else None
+        a_ub = np.zeros((r + len(ineq), k + r))
+        a_ub[:r, :k] = -ineq[rem]
+        a_ub[np.arange(r), k + np.arange(r)] = 1.0
+        a_ub[r:, :k] = -ineq
+        b_ub = np.zeros(r + len(ineq))
         a_eq = np.hstack([eq, np.zeros((len(eq), r))]) if len(eq) else None
         b_eq = np.zeros(len(eq)) if len(eq) else None
-        res = _lp(c, a_ub, b_ub, a_eq, b_eq, [(-1, 1)] * k + [(0, 1)] * r)
+        res = _lp(c, a_ub, b_ub, a_eq, b_eq, [(-box, box)] * k + [(0, 1)] * r)
         if res.status != 0:
             return None
-        if -res.fun <= 1e-7:
-            break
         v = res.x[:k]
         positive = {g for idx, g in enumerate(rem) if res.x[k + idx] > 1e-7}
-        if not positive:
-            break
         point = point + v
         remaining -= positive
+        if not positive or np.max(np.abs(v), initial=0.0) < box * (1 - 1e-6):
+            break
     return point, remaining
 
 
@@ -394,6 +391,16 @@ def _split(m: Mono) -> _Row:
 
 
 def decide(lhs: Any, rhs: Any, hyps: Sequence[Hyp] = (), *, certificate: bool = True) -> Result:
+    """Decide ``lhs ≲ rhs`` under ``hyps`` (cached; see :func:`decide_uncached`)."""
+    return _decide_cached(sp.sympify(lhs), sp.sympify(rhs), tuple(hyps), certificate)
+
+
+@functools.lru_cache(maxsize=4096)
+def _decide_cached(lhs: sp.Expr, rhs: sp.Expr, hyps: tuple[Hyp, ...], certificate: bool) -> Result:
+    return decide_uncached(lhs, rhs, hyps, certificate=certificate)
+
+
+def decide_uncached(lhs: Any, rhs: Any, hyps: Sequence[Hyp] = (), *, certificate: bool = True) -> Result:
     """Decide ``lhs ≲ rhs`` under ``hyps`` (see the module docstring for the method).
 
     Returns a :class:`Result`: holds with a certificate per case, or fails with a counterexample direction
@@ -427,9 +434,16 @@ def decide(lhs: Any, rhs: Any, hyps: Sequence[Hyp] = (), *, certificate: bool = 
             fsplit = [_split(mono_div(xa, yb)) for xa, yb in pairs]
             fvec = np.array([vec(f.main) for f in fsplit])
             used = sorted({b for f in fsplit for b in f.logs} | {b for h in hsplit for b in h.logs})
+            # bases forced to 0 on the whole first-scale cone cannot grow in any pattern
+            ineq_all = np.vstack([fvec, hvec]) if len(hvec) else fvec
+            found = _relint(ineq_all, np.zeros((0, k)), k)
+            if found is None:
+                free = used
+            else:
+                free = [b for b in used if abs(found[0][index[b]]) > 1e-9]
             best = None
-            for r in range(len(used), -1, -1):
-                for grow in itertools.combinations(used, r):
+            for r in range(len(free), -1, -1):
+                for grow in itertools.combinations(free, r):
                     cases += 1
                     fail = _case_fails(fvec, fsplit, hvec, hsplit, set(grow), used, index, k)
                     if fail == _UNDECIDED:
@@ -437,6 +451,10 @@ def decide(lhs: Any, rhs: Any, hyps: Sequence[Hyp] = (), *, certificate: bool = 
                                       cases=cases)
                     if fail is not None and (best is None or _rank(fail) > _rank(best)):
                         best = fail
+                    if best is not None and best[3] == "t":
+                        break
+                if best is not None and best[3] == "t":
+                    break
             if best is not None:
                 v, w, growth, scale = best
                 direction = {s: (v[index[s]], w[index[s]]) for s in symbols}
@@ -479,7 +497,27 @@ def _case_fails(fvec, fsplit, hvec, hsplit, grow: set[str], used: list[str], ind
     w = _level2(rows2, k)
     if w is None:
         return None
+    v = _polish(v, tight, ineq, eq, [index[b] for b in grow], k)
     return _verify_failure(v, w, fvec, fsplit, hvec, hsplit, grow, used, index, k)
+
+
+def _polish(v: np.ndarray, tight: set[int], ineq: np.ndarray, eq: np.ndarray, grow: list[int],
+            k: int) -> np.ndarray:
+    """The smallest (l1) first-scale direction with the same tight rows: rows positive at ``v`` stay >= 1
+    (so the second-scale solution stays valid), tight rows stay 0. Falls back to ``v``."""
+    pos = [g for g in range(len(ineq)) if g not in tight]
+    a_ub = np.vstack([np.hstack([-ineq[pos], ineq[pos]])] + [np.zeros((0, 2 * k))]) if pos else None
+    b_ub = -np.ones(len(pos)) if pos else None
+    eq_rows = [ineq[g] for g in sorted(tight)] + list(eq)
+    a_eq = np.hstack([np.array(eq_rows), -np.array(eq_rows)]) if eq_rows else None
+    b_eq = np.zeros(len(eq_rows)) if eq_rows else None
+    res = _lp(np.ones(2 * k), a_ub, b_ub, a_eq, b_eq, [(0, None)] * (2 * k))
+    if res.status != 0:
+        return v
+    out = res.x[:k] - res.x[k:]
+    if any(out[j] <= 1e-9 for j in grow):
+        return v
+    return out
 
 
 def _verify_failure(v, w, fvec, fsplit, hvec, hsplit, grow, used, index, k):
@@ -650,6 +688,8 @@ def simplify_condition(cond: Any, hyps: Sequence[Hyp], on: str) -> sp.Expr:
         for r in range(len(names), 0, -1):
             found = None
             for drop in itertools.combinations(names, r):
+                if not any(dict(m)[s] < 0 for s in drop):
+                    continue  # dropping only growing factors makes P smaller: P ≲ P' cannot follow
                 cand = mono({k: v for k, v in m if k not in drop})
                 if decide(mono_expr(m), mono_expr(cand), hyps, certificate=False).holds:
                     found = cand
