@@ -20,8 +20,9 @@ Setting (K&S Section 2-3, as summarised in issue 17; reconstructions are marked 
   W is (N, N) (9025 entries at d = 64, k = 32); rows of input positions never receive a gradient.
 - Masks: ``causal`` (node m sees every position before it) and ``block`` [R] (the block-causal mask of K&S
   Theorem 7: a node of level l sees the positions of levels < l, the inputs being level 0).
-- Loss: squared error over the intermediate states scaled by 1/(k-1) [R: no factor 1/2],
-  L = (1/(k-1)) sum_m E (xhat_m - x_m)^2; ``direct`` uses the final state only, E (xhat_root - y)^2.
+- Loss: squared error over the intermediate states scaled by 1/(k-1), with the factor 1/2 [R],
+  L = (1/(2(k-1))) sum_m E (xhat_m - x_m)^2; ``direct`` uses the final state only, (1/2) E (xhat_root - y)^2.
+  (Without the 1/2, the paper's eta = 15 makes plain CoT at k = 8 oscillate with period 2 in our runs.)
 
 Training modes (``MODES``), full-batch gradient descent on a fixed sample:
 
@@ -240,11 +241,11 @@ def forward(W: torch.Tensor, Z: torch.Tensor, t: Tree, mode: str, link: Link = p
 
 
 def loss(xhat: torch.Tensor, Z: torch.Tensor, t: Tree, mode: str) -> torch.Tensor:
-    """Squared loss over the intermediate states scaled by 1/(k-1); ``direct``: the final state only."""
+    """Half the squared loss over the intermediate states scaled by 1/(k-1); ``direct``: the final state only."""
     target = Z[:, t.d:]
     if mode == "direct":
-        return ((xhat[:, -1] - target[:, -1]) ** 2).mean()
-    return ((xhat - target) ** 2).mean(dim=0).sum() / (t.k - 1)
+        return 0.5 * ((xhat[:, -1] - target[:, -1]) ** 2).mean()
+    return ((xhat - target) ** 2).mean(dim=0).sum() / (2 * (t.k - 1))
 
 
 def loss_and_grad(W: torch.Tensor, Z: torch.Tensor, t: Tree, mode: str, link: Link = phi,
@@ -273,7 +274,7 @@ def grad_at_zero_teacher(Z: torch.Tensor, t: Tree) -> torch.Tensor:
     At W = 0 node i attends uniformly to its p = d + i earlier positions: s_i = mean_{j<p} z_j, xhat_i = phi(s_i),
     and d softmax_j / dW_ij' = a_j (1[j = j'] - a_j'), so
 
-        dL/dW[p, j] = (2/(k-1)) E[(xhat_i - x_p) phi'(s_i) (z_j - s_i)] / p   for j < p, 0 otherwise.
+        dL/dW[p, j] = (1/(k-1)) E[(xhat_i - x_p) phi'(s_i) (z_j - s_i)] / p   for j < p, 0 otherwise.
     """
     n = Z.shape[0]
     d, k = t.d, t.k
@@ -283,7 +284,7 @@ def grad_at_zero_teacher(Z: torch.Tensor, t: Tree) -> torch.Tensor:
         s = Z[:, :p].mean(dim=1)
         dphi = torch.where(s < -0.5, -8 * s - 8, torch.where(s < 0.5, 8 * s, -8 * s + 8))
         r = (phi(s) - Z[:, p]) * dphi
-        G[p, :p] = (2.0 / (k - 1)) * (r[:, None] * (Z[:, :p] - s[:, None])).sum(dim=0) / (n * p)
+        G[p, :p] = (1.0 / (k - 1)) * (r[:, None] * (Z[:, :p] - s[:, None])).sum(dim=0) / (n * p)
     return G
 
 
@@ -439,8 +440,10 @@ def lemma12_oracle(grad: torch.Tensor, mean: torch.Tensor, sigma: float) -> torc
     max-norm ball B_inf(grad, sigma) closest to the class-mean gradient E_h~[grad F_h~]. Entries where the mean is
     inside the ball are the mean itself (bit for bit), so when the whole mean is inside, the update carries no
     information about the target h."""
+    from numerics.oracles import _into_ball  # an ulp outside the ball after rounding: moved back (TwoSum check)
+
     diff = mean - grad
-    return torch.where(diff.abs() <= sigma, mean, grad + diff.clamp(-sigma, sigma))
+    return _into_ball(torch.where(diff.abs() <= sigma, mean, grad + diff.clamp(-sigma, sigma)), grad, sigma)
 
 
 @dataclass(frozen=True)
