@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from numerics.circuit_io import CircuitFormatError, Netlist, _assemble, _stem, _toposort, split_wide
-from numerics.circuits import kind_of, named_table
+from numerics.circuits import cofactor, kind_of, named_table
 
 TABLE_MAX = 6
 _IGNORED = {".clock", ".default_input_arrival", ".default_output_required", ".input_arrival", ".output_required",
@@ -221,13 +221,6 @@ def _build(model: str, inputs: list[tuple[str, int]], outputs: list[tuple[str, i
     out_ids = [(sig, lookup(sig, lineno)) for sig, lineno in outputs]
     latch_ids = [(q, nxt, lookup(nxt, lineno)) for q, nxt, lineno in latches]
     return fold_constants(input_names, nodes, out_ids, latch_ids, where, model)
-
-
-def cofactor(table: tuple[int, ...], j: int, value: int) -> tuple[int, ...]:
-    """The table with its input j fixed to ``value`` (one input fewer; bit order kept)."""
-    n = len(table).bit_length() - 1
-    low = (1 << j) - 1
-    return tuple(table[((k >> j) << (j + 1)) | (value << j) | (k & low)] for k in range(1 << (n - 1)))
 
 
 def fold_constants(

@@ -32,6 +32,7 @@ for an empty circuit or a cycle (naming the signals on it).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -102,7 +103,7 @@ class Netlist:
         return (f"Netlist({self.name!r}, inputs={self.n_inputs - len(self.latches)}, outputs={len(self.outputs)}, "
                 f"latches={len(self.latches)}, gates={len(self.gates)}, max_fanin={self.max_fanin})")
 
-    @property
+    @functools.cached_property
     def all_outputs(self) -> tuple[tuple[str, int | None], ...]:
         """Primary outputs, then the pseudo-outputs of cut flip-flops not already among them."""
         seen = {nm for nm, _ in self.outputs}

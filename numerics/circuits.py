@@ -49,6 +49,24 @@ def _named_table(kind: str, fanin: int) -> tuple[int, ...]:
     return tuple(int(_BASE[base](bin(k).count("1"), fanin)) ^ flip for k in range(1 << fanin))
 
 
+def cofactor(table: Sequence[int], j: int, value: int) -> tuple[int, ...]:
+    """The table with its input j fixed to ``value`` (one input fewer; the other inputs keep their order)."""
+    n = len(table).bit_length() - 1
+    low = (1 << j) - 1
+    return tuple(table[((k >> j) << (j + 1)) | (value << j) | (k & low)] for k in range(1 << (n - 1)))
+
+
+def support(parents: Sequence[int], table: Sequence[int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(parents, table) without the inputs the table does not depend on."""
+    ps, tb = list(parents), tuple(table)
+    for j in range(len(ps) - 1, -1, -1):
+        lo = cofactor(tb, j, 0)
+        if lo == cofactor(tb, j, 1):
+            tb = lo
+            del ps[j]
+    return tuple(ps), tb
+
+
 # Truth tables of the named 2-input gates, in the bit order above (index = a + 2 b).
 GATE_TABLES: dict[str, tuple[int, ...]] = {k: named_table(k, 2) for k in WIDE_KINDS}
 
@@ -60,6 +78,11 @@ def kind_of(table: tuple[int, ...]) -> str:
         return ""
     kinds = GATE_KINDS if fanin == 1 else WIDE_KINDS
     return next((k for k in kinds if named_table(k, fanin) == tuple(table)), "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _binary(table: tuple[int, ...]) -> bool:
+    return all(v in (0, 1) for v in table)
 
 
 @dataclass(frozen=True)
@@ -75,7 +98,7 @@ class Gate:
         if len(self.table) != 1 << len(self.parents):
             raise ValueError(f"gate {self.name!r}: table has {len(self.table)} rows, "
                              f"needs 2^{len(self.parents)}")
-        if any(v not in (0, 1) for v in self.table):
+        if not _binary(self.table):
             raise ValueError(f"gate {self.name!r}: table entries must be 0 or 1")
 
     @property
@@ -101,7 +124,7 @@ class Circuit:
             raise ValueError("input_names must name every input")
         for g, gate in enumerate(self.gates):
             pos = self.n_inputs + g
-            if any(not 0 <= p < pos for p in gate.parents):
+            if gate.parents and not (0 <= min(gate.parents) and max(gate.parents) < pos):
                 raise ValueError(f"gate {g} ({gate.name!r}) reads a position that is not earlier than {pos}")
 
     def __repr__(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from numerics.circuits import GATE_KINDS as KINDS
+from numerics.circuits import UNARY_KINDS
 
 
 def ripple_carry_adder(bits: int) -> str:
@@ -38,7 +39,7 @@ def ripple_carry_adder(bits: int) -> str:
 
 def random_dag(n_inputs: int, n_gates: int, seed: int, max_fanin: int = 4, shuffle: bool = True) -> str:
     """BENCH text of a random DAG: gate k draws its kind from ``KINDS`` and its parents uniformly from
-    the inputs and gates 0..k-1 (distinct, fan-in 1..max_fanin; 1 for NOT/BUFF). Outputs are the
+    the inputs and gates 0..k-1 (distinct, fan-in 1..max_fanin; 1 for NOT/BUF). Outputs are the
     last gate, then every gate nobody reads. With ``shuffle`` the gate lines come in random order,
     so most signals are used before the line that defines them.
     """
@@ -50,7 +51,7 @@ def random_dag(n_inputs: int, n_gates: int, seed: int, max_fanin: int = 4, shuff
     for k in range(n_gates):
         kind = KINDS[rng.integers(len(KINDS))]
         pool = len(names)
-        fanin = 1 if kind in {"NOT", "BUFF"} else int(rng.integers(1, min(max_fanin, pool) + 1))
+        fanin = 1 if kind in UNARY_KINDS else int(rng.integers(1, min(max_fanin, pool) + 1))
         parents = [names[int(p)] for p in rng.choice(pool, size=fanin, replace=False)]
         read.update(parents)
         names.append(f"n{k}")

@@ -275,3 +275,160 @@ class GramTracker:
         row = {t: float(v) for t, v in zip(self.positions, diff, strict=True)}
         self.history.append(row)
         return row
+
+
+# ------------------------------------------------------------------------------------------------ width limit
+def _prefix_classes(z: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """For s = 1..T: (parent, token, inverse) of the distinct prefixes z_1..z_s.
+
+    ``inverse[i]`` is the class of sample i's prefix of length s; ``parent[c]`` is the class (at s - 1) of
+    class c's prefix without its last token (at s = 1 the single empty prefix, class 0); ``token[c]`` is
+    that last token z_s.
+    """
+    n, T = z.shape
+    out = []
+    prev = np.zeros(n, dtype=np.int64)
+    for s in range(1, T + 1):
+        key = prev * 2 + z[:, s - 1]
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        out.append((prev[first], z[first, s - 1], inverse.reshape(-1)))
+        prev = inverse.reshape(-1)
+    return out
+
+
+def iter_limit_gram(z: torch.Tensor | np.ndarray, positions: Sequence[int] | None = None):
+    """Yield ``(t, K^{t,inf})`` for each requested position in increasing t (see ``limit_gram``).
+
+    Only one n x n result is alive at a time, so large n (all 2^13 inputs, or a sample) stays in memory.
+    """
+    z = np.asarray(z, dtype=np.int64)
+    if z.ndim != 2:
+        raise ValueError(f"z must be (n, T), got shape {z.shape}")
+    pos = sorted(_positions(positions, z.shape[1]))
+    t_max = pos[-1]
+    classes = _prefix_classes(z[:, :t_max])
+    sigma = torch.ones((1, 1), dtype=torch.float64)  # Sigma_0 on the single empty prefix
+    G = torch.ones((1, 1), dtype=torch.float64)  # G_1 = Sigma_0
+    for s in range(1, t_max + 1):
+        parent, token, inverse = classes[s - 1]
+        if len(parent) == sigma.shape[0] and np.array_equal(parent, np.arange(len(parent))):
+            q = sigma  # every prefix already distinct: no gather (steps s > d on distinct inputs)
+        else:
+            p = torch.as_tensor(parent)
+            q, G = sigma[p][:, p], G[p][:, p]
+        tok = torch.as_tensor(token)
+        q.add_((tok[:, None] == tok[None, :]).to(torch.float64))  # q_s = Sigma_{s-1} + [z_s = z_s']
+        norm = torch.sqrt(torch.diagonal(q).clone())
+        cos = q.div_(norm[:, None]).div_(norm[None, :]).clamp_(-1.0, 1.0)  # q is now cos theta_s
+        sigma = torch.sqrt(1.0 - cos * cos)  # sin theta_s; becomes Sigma_s below
+        c = torch.arccos(cos).neg_().add_(torch.pi)  # pi - theta_s
+        sigma.add_(c * cos).mul_(norm[:, None]).mul_(norm[None, :]).div_(torch.pi)
+        del cos, q
+        c.div_(torch.pi)  # c_s = (pi - theta_s) / pi
+        if s in pos:
+            K = c * G / 2  # Pi_s^(s) = c_s / 2
+            if len(inverse) != K.shape[0] or not np.array_equal(inverse, np.arange(len(inverse))):
+                idx = torch.as_tensor(inverse)
+                K = K[idx][:, idx]
+            yield s, K
+        if s < t_max:
+            G = c.mul_(G).add_(sigma)  # G_{s+1} = c_s G_s + Sigma_s
+
+
+def limit_gram(z: torch.Tensor | np.ndarray, positions: Sequence[int] | None = None) -> torch.Tensor:
+    """The infinite-width limit K^{t,inf} of ``m * H^t`` (eq. 69 without its 1/m), ``(P, n, n)`` float64.
+
+    ``K[p]`` is the limit at ``t = positions[p]``. With this package's initialisation (``numerics.rnn.init``:
+    W, A, M0 ~ N(0, 2/m), B ~ N(0, 1/m)) the Gram H^t of eq. 69 tends to 0 like 1/m, while
+    ``m H^t = <grad_W f_t(z), grad_W f_t(z')>`` has a deterministic limit (Jacot et al. 2018; for weight-tied
+    recurrent networks Yang 2020, "Tensor Programs II", whose gradient-independence rule applies because
+    the readout B is drawn independently with mean 0). Re-derived from eq. 1-2:
+
+        q_s(i, j)   = Sigma_{s-1}(i, j) + [z_s(i) = z_s(j)],            Sigma_0 = 1  (h_0 = relu(M0) shared)
+        theta_s     = arccos(q_s(i, j) / sqrt(q_s(i, i) q_s(j, j)))
+        Sigma_s     = sqrt(q_s(i, i) q_s(j, j)) (sin theta_s + (pi - theta_s) cos theta_s) / pi  (<h_s, h_s'>)
+        Pi_t^(t)    = (pi - theta_t) / (2 pi),   Pi_s^(t) = Pi_{s+1}^(t) (pi - theta_s) / pi      (<delta_s, delta_s'>)
+        K^{t,inf}   = sum_{s=1}^t Pi_s^(t) Sigma_{s-1}
+
+    (cross-time terms <delta_s, delta_s'>, s != s', vanish in the limit; the diagonal is t (t + 1) / 4).
+    The sum is carried forward: G_1 = Sigma_0, G_{t+1} = c_t G_t + Sigma_t with c_t = (pi - theta_t) / pi,
+    and K^t = c_t G_t / 2. Every quantity at step s depends only on the prefix z_1..z_s, so the steps run on
+    the distinct prefixes (2^s of them on the full cube): with all 2^d inputs only the steps s >= d cost
+    n^2 each. ``tests/test_ntk.py`` checks the limit against the mean of finite-width Grams.
+    """
+    z = np.asarray(z, dtype=np.int64)
+    pos = _positions(positions, z.shape[1]) if z.ndim == 2 else ()
+    found = dict(iter_limit_gram(z, pos))
+    return torch.stack([found[t] for t in pos])
+
+
+def label_norms(K: torch.Tensor, Y: torch.Tensor | np.ndarray) -> torch.Tensor:
+    """sqrt(y^T K^{-1} y) for each column y of ``Y`` (``(n,)`` or ``(n, k)``), by a float64 Cholesky solve.
+
+    Raises ValueError when K is not numerically positive definite (then y^T K^{-1} y is undefined).
+    """
+    K = K.to(torch.float64)
+    Y = torch.as_tensor(np.asarray(Y), dtype=torch.float64)
+    one = Y.dim() == 1
+    Y = Y[:, None] if one else Y
+    L, info = torch.linalg.cholesky_ex(K)
+    if int(info) != 0:
+        raise ValueError(f"the Gram is not positive definite (Cholesky fails at leading minor {int(info)})")
+    out = torch.sqrt((Y * torch.cholesky_solve(Y, L)).sum(0))
+    return out[0] if one else out
+
+
+@dataclass(frozen=True)
+class PositionGram:
+    """One position's Gram together with the label that position carries (eq. 69-70).
+
+    Attributes:
+        t: the paper's 1-based position (the output f_t).
+        gram: ``(n, n)`` float64: eq. 69's H^t at the given W (finite width), or K^{t,inf} = lim m H^t.
+        labels: ``(n,)`` the target y~^(t) of eq. 70 in {-1, +1} for each input.
+        supervision: ``"subtasks"`` or ``"end_to_end"``.
+        width: m of the network, or None for the infinite-width limit.
+    """
+
+    t: int
+    gram: torch.Tensor
+    labels: np.ndarray
+    supervision: str
+    width: int | None
+
+    def label_norm(self) -> float:
+        """sqrt(y~^T (gram)^{-1} y~) of this position's own label (Lemma 6-7)."""
+        return float(label_norms(self.gram, self.labels))
+
+
+def labelled_grams(circuit, x: np.ndarray, supervision: str, W: torch.Tensor | None = None,
+                   fz: Frozen | None = None, block: int = 128) -> list[PositionGram]:
+    """Every supervised position's Gram with the label it carries: no matching of positions to labels by hand.
+
+    Args:
+        circuit: a ``numerics.circuits.Circuit`` (e.g. ``parity_tree(d, subset)``).
+        x: ``(n, d)`` distinct 0/1 inputs (``circuits.all_inputs(d)`` for the whole cube).
+        supervision: ``"subtasks"`` (positions t = d..T, one per gate) or ``"end_to_end"`` (t = d only).
+        W, fz: a network (``numerics.rnn.init``) for the finite-width H^t of eq. 69; both None for the
+            infinite-width limit K^{t,inf} (``limit_gram``).
+
+    Example::
+
+        c = circuits.parity_tree(8, circuits.random_subset(8, 0))
+        for pg in ntk.labelled_grams(c, circuits.all_inputs(8), "subtasks"):
+            print(pg.t, pg.label_norm())
+    """
+    from numerics import sequences
+
+    if (W is None) != (fz is None):
+        raise ValueError("give both W and fz (finite width) or neither (the infinite-width limit)")
+    seqs = sequences.build(circuit, x, supervision)
+    d = seqs.d
+    positions = list(range(d, d + seqs.y.shape[1]))
+    if W is None:
+        grams = limit_gram(seqs.z, positions)
+        width = None
+    else:
+        grams = gram(W, fz, seqs.z, positions, block)
+        width = int(W.shape[0])
+    return [PositionGram(t, grams[k], seqs.y[:, k], supervision, width) for k, t in enumerate(positions)]

@@ -52,6 +52,7 @@ class Spec:
     path: Path
     store: Path
     runs: tuple[Config, ...]
+    stack: int = 1  # up to this many runs of one shape trained as one batched model (``stack = N`` in the file)
 
 
 def _grid(block: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
@@ -70,7 +71,7 @@ def load_spec(path: Path | str) -> Spec:
         raise SpecError(f"{path}: cannot read ({exc.strerror or exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: not valid TOML ({exc})") from None
-    unknown = set(raw) - {"store", "defaults", "grid", "description"}
+    unknown = set(raw) - {"store", "defaults", "grid", "description", "stack"}
     if unknown:
         raise SpecError(f"{path}: unknown top-level keys {sorted(unknown)}")
     names = {f.name for f in fields(Config)}
@@ -92,7 +93,10 @@ def load_spec(path: Path | str) -> Spec:
             if config not in runs:
                 runs.append(config)
     # One rule for every command line of the toolkit: a relative path is relative to the working directory.
-    return Spec(path, Path(raw.get("store", f"results/{path.stem}")), tuple(runs))
+    stack = raw.get("stack", 1)
+    if not isinstance(stack, int) or isinstance(stack, bool) or stack < 1:
+        raise SpecError(f"{path}: stack must be an integer >= 1, got {stack!r}")
+    return Spec(path, Path(raw.get("store", f"results/{path.stem}")), tuple(runs), stack)
 
 
 def run_one(config: Config, root: str) -> tuple[str, bool]:
@@ -116,25 +120,52 @@ def run_one(config: Config, root: str) -> tuple[str, bool]:
     return key, True
 
 
+def run_stack(configs: Sequence[Config], root: str) -> list[tuple[str, bool]]:
+    """Train the runs of one stack (``numerics.transformer.groups``) that have no shard yet as one
+    batched model, writing each run's shard as soon as that run ends; returns ``(key, ran)`` per run."""
+    import torch
+
+    from numerics.transformer import train_many
+
+    todo = [c for c in configs if not store.is_done(root, c.as_dict())]
+    torch.set_num_threads(1)
+    try:
+        train_many(todo, on_done=lambda c, curve: store.write(root, c.as_dict(), curve))
+    except FloatingPointError as exc:
+        raise FloatingPointError(f"stack of {len(todo)} runs: {exc}") from None
+    return [(store.config_key(c.as_dict()), c in todo) for c in configs]
+
+
 def pending(spec: Spec, root: Path | str | None = None) -> list[Config]:
     """The runs of ``spec`` that have no shard yet in ``root`` (default: the spec's store)."""
     root = spec.store if root is None else root
     return [c for c in spec.runs if not store.is_done(root, c.as_dict())]
 
 
-def run(runs: Sequence[Config], root: Path | str, executor: Executor, progress: bool = True) -> list[str]:
+def run(runs: Sequence[Config], root: Path | str, executor: Executor, progress: bool = True,
+        stack: int = 1) -> list[str]:
     """Submit ``runs`` to ``executor`` and wait; returns the keys of runs trained now (a tqdm bar
-    counts finished runs). An exception in a run propagates after the others were submitted."""
+    counts finished runs). An exception in a run propagates after the others were submitted.
+
+    ``stack`` > 1: runs of one shape go in stacks of up to ``stack`` (``run_stack``), the largest
+    budgets (``numerics.transformer.cost``) first so that the longest stacks start first."""
     from tqdm.auto import tqdm
 
-    futures = [executor.submit(run_one, c, str(root)) for c in runs]
+    from numerics.transformer import cost, groups
+
+    if stack > 1:
+        stacks = sorted(groups(list(runs), stack), key=lambda g: -sum(cost(c) for c in g))
+        futures = [executor.submit(run_stack, g, str(root)) for g in stacks]
+    else:
+        futures = [executor.submit(run_one, c, str(root)) for c in runs]
     trained = []
-    with tqdm(total=len(futures), desc="runs", unit="run", disable=None if progress else True) as bar:
+    with tqdm(total=len(runs), desc="runs", unit="run", disable=None if progress else True) as bar:
         for fut in as_completed(futures):
-            key, ran = fut.result()
-            if ran:
-                trained.append(key)
-            bar.update(1)
+            result = fut.result()
+            for key, ran in result if stack > 1 else [result]:
+                if ran:
+                    trained.append(key)
+                bar.update(1)
     return trained
 
 
@@ -172,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this dask.distributed scheduler")
     where.add_argument("--dask-local", type=cli.int_in(1, 256), metavar="N",
                        help="run on a dask LocalCluster of N worker processes")
+    parser.add_argument("--stack", type=cli.int_in(1, 64), metavar="N",
+                        help="train up to N runs of one shape as one batched model (default: the spec's `stack`, 1)")
     parser.add_argument("--dry-run", action="store_true", help="list the pending runs and exit")
     args = parser.parse_args(argv)
     try:
@@ -198,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         start = time.perf_counter()
         try:
-            trained = run(todo, root, executor) if todo else []
+            trained = run(todo, root, executor, stack=args.stack or spec.stack) if todo else []
         except FloatingPointError as exc:  # a diverged run: finished shards stay, rerun resumes
             print(f"python -m numerics.sweep: error: a run diverged ({exc})", file=sys.stderr)
             return 1

@@ -243,7 +243,7 @@ def fit(config: TrainConfig, circuit: Circuit | None = None, progress: bool = Fa
     eta = config.learning_rate
     gen = torch.Generator().manual_seed(config.seed + 7919)
     full = data.eval if config.algorithm == 3 and config.mc == 0 else None
-    if full is not None and d > EXHAUSTIVE_D:
+    if full is not None and full.n != 1 << d:  # the evaluation set is a sample (exhaustive_eval off, or large d)
         full = build(circuit, all_inputs(d), config.supervision)
     rows: list[tuple[int, str, int, float]] = []
     tracker = None

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -40,6 +41,9 @@ from numerics.sequences import SUPERVISION, build, split
 START = 2  # the start token; tokens 0 and 1 are the bits
 LEARNED = 0.60  # Table 1: "better than random" = validation accuracy > 60%
 SOLVED = 0.95  # Figure 4: accuracy > 95%
+PRECISIONS = ("float32", "bfloat16")
+# Config fields added after runs were stored, with their defaults: ``Config.as_dict`` omits them there.
+LATER_FIELDS: dict[str, Any] = {"precision": "float32", "eval_per_doubling": 20}
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,14 @@ class Config:
     max_steps: int = 20_000  # step budget
     eval_min: int = 10  # finest validation interval (App. G footnote 22)
     stop_at: float = 0.99  # stop early once validation accuracy reaches this (1.0 disables)
+    # Compute dtype of the matmuls and the attention: "float32", or "bfloat16" (AMX; the weights, the
+    # optimiser, LayerNorm statistics and the residual stream stay float32). Falls back to float32 on a
+    # CPU without AMX; each record's ``precision`` column says what ran. Omitted from ``as_dict`` at
+    # its default, so the store keys of earlier runs are unchanged.
+    precision: str = "float32"
+    # Validation evaluations per doubling of the step count (``eval_every``): 20 resolves the step where
+    # accuracy first passes a level to within 5%, 10 to within 10% at half the evaluation cost.
+    eval_per_doubling: int = 20
 
     def __post_init__(self) -> None:
         if self.supervision not in SUPERVISION:
@@ -69,11 +81,13 @@ class Config:
             raise ValueError(f"d must be >= 4 (a d/2-bit subset with a tree), got {self.d}")
         if self.n_embd % self.n_head:
             raise ValueError(f"n_embd {self.n_embd} is not a multiple of n_head {self.n_head}")
-        for name in ("n_layer", "n_head", "n_embd", "batch", "max_steps", "eval_min"):
+        for name in ("n_layer", "n_head", "n_embd", "batch", "max_steps", "eval_min", "eval_per_doubling"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1")
         if not self.qkv_std > 0:
             raise ValueError(f"qkv_std must be > 0, got {self.qkv_std}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
         if not (self.lr > 0 and self.weight_decay >= 0 and self.grad_clip > 0 and 0 < self.stop_at <= 1):
             raise ValueError("need lr > 0, weight_decay >= 0, grad_clip > 0 and 0 < stop_at <= 1")
 
@@ -83,7 +97,13 @@ class Config:
         return replace(cls(d=8, n_layer=1, n_head=2, n_embd=32, lr=3e-3, max_steps=400), **changes)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": "transformer", **asdict(self)}
+        """The config as the store keys it: fields added later are left out at their defaults, so a
+        run keeps the key it had before they existed."""
+        values = asdict(self)
+        for name, default in LATER_FIELDS.items():
+            if values[name] == default:
+                del values[name]
+        return {"kind": "transformer", **values}
 
 
 class Block(nn.Module):
@@ -225,11 +245,12 @@ def answer_accuracy(model: Decoder, circuit: Circuit, config: Config, x: np.ndar
     return float(np.mean(tokens[:, -1] == circuit.evaluate(x)[:, -1]))
 
 
-def eval_every(step: int, finest: int = 10) -> int:
-    """Validation interval at ``step``: ``finest`` up to 20 * finest steps, then doubling with each
-    doubling of ``step`` (finest * 2^k on [20 finest 2^k, 40 finest 2^k)): 20 evaluations per
-    doubling, so the step where accuracy first passes a level is resolved to within 5%."""
-    return finest * 2 ** max(0, int(math.log2(max(step, 1) / (20 * finest))))
+def eval_every(step: int, finest: int = 10, per_doubling: int = 20) -> int:
+    """Validation interval at ``step``: ``finest`` up to ``per_doubling * finest`` steps, then doubling
+    with each doubling of ``step`` (finest * 2^k on [per_doubling finest 2^k, 2 per_doubling finest 2^k)):
+    ``per_doubling`` evaluations per doubling, so the step where accuracy first passes a level is
+    resolved to within 1/per_doubling (5% at the default 20)."""
+    return finest * 2 ** max(0, int(math.log2(max(step, 1) / (per_doubling * finest))))
 
 
 @dataclass(frozen=True)
@@ -306,6 +327,21 @@ def train(config: Config, progress: bool = False) -> pd.DataFrame:
 
     Columns: ``step``, ``loss`` (training loss averaged since the last evaluation), ``val_acc``
     (greedy final-answer accuracy on the validation set), ``test_acc`` (NaN except on the last row,
+    the test accuracy at the end), ``seconds`` (wall time so far), ``precision`` (the compute dtype
+    that ran). Each step: a teacher-forced batch, cross-entropy on the outputs at positions d..T,
+    gradient norm clipped at ``grad_clip``, AdamW. The run stops at ``max_steps`` or once validation
+    accuracy reaches ``stop_at``; a non-finite loss raises FloatingPointError. This is ``train_many``
+    with one run (``train_reference`` is the plain nn.Module loop it is tested against). Summaries:
+    ``summarize``.
+    """
+    return train_many([config], progress)[0]
+
+
+def train_reference(config: Config, progress: bool = False) -> pd.DataFrame:
+    """``train`` written plainly on the nn.Module ``Decoder`` (float32, one run): the slow reference.
+
+    Columns: ``step``, ``loss`` (training loss averaged since the last evaluation), ``val_acc``
+    (greedy final-answer accuracy on the validation set), ``test_acc`` (NaN except on the last row,
     the test accuracy at the end), ``seconds`` (wall time so far). Each step: a teacher-forced batch,
     cross-entropy on the outputs at positions d..T, gradient norm clipped at ``grad_clip``, AdamW.
     The run stops at ``max_steps`` or once validation accuracy reaches ``stop_at``; a non-finite
@@ -338,7 +374,7 @@ def train(config: Config, progress: bool = False) -> pd.DataFrame:
         step += 1
         if bar is not None:
             bar.update(1)
-        if step % eval_every(step, config.eval_min) == 0 or step == config.max_steps:
+        if step % eval_every(step, config.eval_min, config.eval_per_doubling) == 0 or step == config.max_steps:
             acc = answer_accuracy(model, circuit, config, data.val)
             rows.append({"step": step, "loss": float(np.mean(losses)), "val_acc": acc, "test_acc": math.nan,
                          "seconds": time.perf_counter() - start})
@@ -364,3 +400,332 @@ def summarize(curve: pd.DataFrame) -> dict[str, float]:
     t60, t95 = first_step_above(curve, LEARNED), first_step_above(curve, SOLVED)
     return {"iters_60": t60, "iters_95": t95, "transition": t95 - t60, "steps": float(curve["step"].iloc[-1]),
             "test_acc": float(curve["test_acc"].iloc[-1]), "seconds": float(curve["seconds"].iloc[-1])}
+
+
+# ----------------------------------------------------------------------------------------------------
+# Batched training: several runs of one shape (seeds, init seeds, budgets) as one stack of decoders.
+#
+# The parameters of M decoders are stacked along a leading model dimension and every linear layer is one
+# batched matmul (M, tokens, in) @ (M, in, out); each model reads its own batch from its own data stream,
+# its loss is its own mean, its gradient is clipped by its own norm, and AdamW is elementwise, so the
+# models stay independent: stacking changes the speed, not the runs (up to floating-point rounding,
+# tested against the single-model Decoder). A model that stops (early stop or budget) leaves the stack.
+
+
+def bf16_hardware() -> bool:
+    """True when bfloat16 matmuls run on AMX tiles (the only case where ``precision="bfloat16"`` pays)."""
+    amx = getattr(torch.cpu, "_is_amx_tile_supported", None)
+    try:
+        return bool(amx and amx()) and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def compute_dtype(precision: str) -> torch.dtype:
+    """The dtype a run of ``precision`` computes its matmuls and attention in on this CPU: bfloat16 only
+    with AMX (``bf16_hardware``), else float32."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    return torch.bfloat16 if precision == "bfloat16" and bf16_hardware() else torch.float32
+
+
+def attention_for(dtype: torch.dtype) -> str:
+    """The attention kernel for heads of dimension 4, as measured by ``benchmarks.transformer``:
+    PyTorch's fused SDPA (CPU flash) in float32; an explicit batched-matmul attention (``baddbmm`` with
+    an additive causal mask, softmax, ``bmm``) in bfloat16, where CPU flash attention is 3-5x slower."""
+    return "sdpa" if dtype == torch.float32 else "bmm"
+
+
+def group_key(config: Config) -> tuple:
+    """Runs with equal keys can share a stack: same task shape, architecture, optimiser and schedule
+    (seed, init_seed, qkv_std, max_steps and stop_at may differ)."""
+    return (config.d, config.supervision, config.n_layer, config.n_head, config.n_embd, config.batch,
+            config.lr, config.weight_decay, config.grad_clip, config.eval_min, config.eval_per_doubling,
+            config.precision)
+
+
+def cost(config: Config) -> int:
+    """A run's budget in token-steps (max_steps x sequence length): the order a sweep submits stacks in."""
+    length = 1 + config.d + (config.d // 2 - 1 if config.supervision == "subtasks" else 0)
+    return config.max_steps * length
+
+
+def groups(configs: list[Config] | tuple[Config, ...], max_models: int = 8) -> list[list[Config]]:
+    """``configs`` split into stacks of at most ``max_models`` runs with equal ``group_key`` (first-seen
+    order)."""
+    if max_models < 1:
+        raise ValueError(f"max_models must be >= 1, got {max_models}")
+    by_key: dict[tuple, list[Config]] = {}
+    for c in configs:
+        by_key.setdefault(group_key(c), []).append(c)
+    return [g[i : i + max_models] for g in by_key.values() for i in range(0, len(g), max_models)]
+
+
+def _linear(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None, dtype: torch.dtype) -> torch.Tensor:
+    """``x @ w + b`` per model: ``(M, n, in) @ (M, in, out)``, operands in ``dtype``."""
+    if dtype != torch.float32:
+        x, w = x.to(dtype), w.to(dtype)
+        b = None if b is None else b.to(dtype)
+    if b is None:
+        return torch.bmm(x, w)
+    return torch.baddbmm(b.unsqueeze(1), x, w)
+
+
+def _layer_norm(h: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """LayerNorm over the last dimension with per-model affine ``(M, C)`` (float32, eps 1e-5)."""
+    return torch.addcmul(b.unsqueeze(1), F.layer_norm(h, h.shape[-1:]), w.unsqueeze(1))
+
+
+def _attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, kind: str) -> torch.Tensor:
+    """Causal attention of queries ``(N, H, Lq, D)`` on keys/values ``(N, H, Lk, D)``; query i sits at
+    absolute position ``Lk - Lq + i`` and sees keys ``0..Lk - Lq + i``."""
+    n, heads, lq, dim = q.shape
+    lk = k.shape[2]
+    if kind == "sdpa":
+        if lq == lk:
+            return F.scaled_dot_product_attention(q, k, v, is_causal=lq > 1)
+        mask = None if lq == 1 else torch.ones(lq, lk, dtype=torch.bool).tril(diagonal=lk - lq)
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+    if kind != "bmm":
+        raise ValueError(f"attention must be 'sdpa' or 'bmm', got {kind!r}")
+    bias = torch.zeros(lq, lk, dtype=q.dtype)
+    if lq > 1:
+        bias = bias.masked_fill(~torch.ones(lq, lk, dtype=torch.bool).tril(diagonal=lk - lq), float("-inf"))
+    s = torch.baddbmm(bias.expand(n * heads, lq, lk), q.reshape(n * heads, lq, dim),
+                      k.reshape(n * heads, lk, dim).transpose(1, 2), alpha=dim**-0.5)
+    return torch.bmm(torch.softmax(s, dim=-1), v.reshape(n * heads, lk, dim)).view(n, heads, lq, dim)
+
+
+def stacked_forward(p: dict[str, torch.Tensor], u: torch.Tensor, n_layer: int, n_head: int, *, start: int = 0,
+                    dtype: torch.dtype = torch.float32, attention: str = "sdpa", cache: list | None = None,
+                    offset: int = 0) -> tuple[torch.Tensor, list]:
+    """M decoders at once. ``u``: ``(M, B, L)`` tokens at positions ``offset..offset+L-1`` ->
+    (``(M, B, L - start, 2)`` float32 logits, per-layer keys/values for a KV cache).
+
+    ``cache`` holds the keys/values of positions ``0..offset-1`` (greedy decoding); ``start`` > 0 computes
+    the last layer's outputs for positions ``start..`` only (Decoder.forward's fast path).
+    """
+    m, b, length = u.shape
+    c = p["tok"].shape[-1]
+    hd = c // n_head
+    h = p["tok"][torch.arange(m).view(m, 1, 1), u] + p["pos"][:, None, offset : offset + length]
+    h = h.reshape(m, b * length, c)
+    new_cache = []
+    for i in range(n_layer):
+        qkv = _linear(_layer_norm(h, p[f"{i}.ln1.w"], p[f"{i}.ln1.b"]), p[f"{i}.qkv.w"], p[f"{i}.qkv.b"], dtype)
+        q, k, v = qkv.view(m * b, length, 3, n_head, hd).permute(2, 0, 3, 1, 4).unbind(0)
+        if cache is not None:
+            k, v = torch.cat([cache[i][0], k], dim=2), torch.cat([cache[i][1], v], dim=2)
+        new_cache.append((k, v))
+        rows = length
+        if i == n_layer - 1 and start:
+            q, rows = q[:, :, start:], length - start
+            h = h.view(m, b, length, c)[:, :, start:].reshape(m, b * rows, c)
+        a = _attend(q, k, v, attention).transpose(1, 2).reshape(m, b * rows, c)
+        h = h + _linear(a, p[f"{i}.proj.w"], p[f"{i}.proj.b"], dtype)
+        f = F.gelu(_linear(_layer_norm(h, p[f"{i}.ln2.w"], p[f"{i}.ln2.b"]), p[f"{i}.fc.w"], p[f"{i}.fc.b"], dtype),
+                   approximate="tanh")
+        h = h + _linear(f, p[f"{i}.out.w"], p[f"{i}.out.b"], dtype)
+    logits = _linear(_layer_norm(h, p["ln.w"], p["ln.b"]), p["head"], None, dtype).float()
+    return logits.view(m, b, -1, 2), new_cache
+
+
+def stack_parameters(models: list[Decoder]) -> dict[str, torch.Tensor]:
+    """The parameters of equally shaped Decoders stacked along a leading model dimension (linear
+    weights transposed to ``(in, out)``), as fresh leaf tensors."""
+    def st(get) -> torch.Tensor:
+        return torch.stack([get(mod).detach() for mod in models]).clone().requires_grad_(True)
+
+    p = {"tok": st(lambda mod: mod.tok.weight), "pos": st(lambda mod: mod.pos.weight)}
+    for i in range(len(models[0].blocks)):
+        for ln in ("ln1", "ln2"):
+            p[f"{i}.{ln}.w"] = st(lambda mod, i=i, ln=ln: getattr(mod.blocks[i], ln).weight)
+            p[f"{i}.{ln}.b"] = st(lambda mod, i=i, ln=ln: getattr(mod.blocks[i], ln).bias)
+        for lin in ("qkv", "proj", "fc", "out"):
+            p[f"{i}.{lin}.w"] = st(lambda mod, i=i, lin=lin: getattr(mod.blocks[i], lin).weight.T)
+            p[f"{i}.{lin}.b"] = st(lambda mod, i=i, lin=lin: getattr(mod.blocks[i], lin).bias)
+    p["ln.w"], p["ln.b"] = st(lambda mod: mod.ln.weight), st(lambda mod: mod.ln.bias)
+    p["head"] = st(lambda mod: mod.head.weight.T)
+    return p
+
+
+class Stack:
+    """M decoders of one shape trained together: stacked parameters, fused AdamW, per-model clipping."""
+
+    def __init__(self, configs: list[Config], circuits: list[Circuit], attention: str | None = None) -> None:
+        first = configs[0]
+        if any(group_key(c) != group_key(first) for c in configs):
+            raise ValueError("a Stack needs configs with equal group_key (shape, optimiser, schedule)")
+        self.configs = list(configs)
+        self.n_layer, self.n_head, self.d = first.n_layer, first.n_head, first.d
+        self.dtype = compute_dtype(first.precision)
+        self.attention = attention or attention_for(self.dtype)
+        self.params = stack_parameters([model_for(c, k) for c, k in zip(configs, circuits, strict=True)])
+        self.opt = self._optimizer()
+
+    def _optimizer(self) -> torch.optim.Optimizer:
+        c = self.configs[0]
+        return torch.optim.AdamW(list(self.params.values()), lr=c.lr, betas=(0.9, 0.999), eps=1e-8,
+                                 weight_decay=c.weight_decay, fused=True)
+
+    def forward(self, u: torch.Tensor, start: int = 0, **kw: Any) -> tuple[torch.Tensor, list]:
+        return stacked_forward(self.params, u, self.n_layer, self.n_head, start=start, dtype=self.dtype,
+                               attention=self.attention, **kw)
+
+    def step(self, u: torch.Tensor, targets: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        """One teacher-forced step for every model; ``u`` ``(M, B, L)``, ``targets`` ``(M, B, K)`` 0/1,
+        ``weights`` ``(M, B)`` (0 for padding rows). Returns the ``(M,)`` losses (before the step)."""
+        logits = self.forward(u, start=self.d)[0]
+        ce = F.cross_entropy(logits.reshape(-1, 2), targets.reshape(-1), reduction="none").view(targets.shape)
+        losses = (ce.mean(dim=2) * weights).sum(dim=1) / weights.sum(dim=1)
+        bad = ~torch.isfinite(losses)
+        if bad.any():
+            i = int(bad.nonzero()[0, 0])
+            raise FloatingPointError(f"training diverged (loss {losses[i].item()}) in run {self.configs[i]}")
+        self.opt.zero_grad(set_to_none=True)
+        losses.sum().backward()
+        grads = [q.grad for q in self.params.values()]
+        m = len(self.configs)
+        norm = torch.stack([g.reshape(m, -1).pow(2).sum(dim=1) for g in grads]).sum(dim=0).sqrt()
+        coef = (torch.tensor([c.grad_clip for c in self.configs]) / (norm + 1e-6)).clamp(max=1.0)
+        for g in grads:  # torch.nn.utils.clip_grad_norm_, one norm per model
+            g.mul_(coef.view(m, *([1] * (g.dim() - 1))))
+        self.opt.step()
+        return losses.detach()
+
+    def keep(self, idx: list[int]) -> None:
+        """Keep only the models at positions ``idx`` (their parameters and optimiser state)."""
+        index = torch.tensor(idx, dtype=torch.long)
+        old = {name: (q, self.opt.state.get(q, {})) for name, q in self.params.items()}
+        self.params = {name: q.detach()[index].clone().requires_grad_(True) for name, (q, _) in old.items()}
+        self.configs = [self.configs[i] for i in idx]
+        self.opt = self._optimizer()
+        for name, q in self.params.items():
+            state = old[name][1]
+            if state:
+                self.opt.state[q] = {k: (v.clone() if v.dim() == 0 or k == "step" else v[index].clone())
+                                     for k, v in state.items()}
+
+    def _params(self, idx: list[int] | None) -> dict[str, torch.Tensor]:
+        if idx is None:
+            return self.params
+        index = torch.tensor(idx, dtype=torch.long)
+        return {name: q.detach()[index] for name, q in self.params.items()}
+
+    @torch.no_grad()
+    def generate(self, x: list[np.ndarray], n_new: int, idx: list[int] | None = None, chunk: int = 256
+                 ) -> np.ndarray:
+        """Greedy decoding (KV cache) by the models at positions ``idx`` (default all): ``x[i]`` ``(n, d)``
+        inputs of the i-th of them -> ``(len(x), n, n_new)`` tokens."""
+        p = self._params(idx)
+        out = []
+        for lo in range(0, x[0].shape[0], chunk):
+            u = torch.stack([with_start(xi[lo : lo + chunk]) for xi in x])
+            kw = {"dtype": self.dtype, "attention": self.attention}
+            logits, cache = stacked_forward(p, u, self.n_layer, self.n_head, **kw)
+            toks = [logits[:, :, -1].argmax(dim=-1, keepdim=True)]
+            for k in range(1, n_new):
+                logits, cache = stacked_forward(p, toks[-1], self.n_layer, self.n_head, cache=cache,
+                                                offset=u.shape[2] + k - 1, **kw)
+                toks.append(logits[:, :, -1].argmax(dim=-1, keepdim=True))
+            out.append(torch.cat(toks, dim=2))
+        return torch.cat(out, dim=1).numpy()
+
+    def accuracy(self, data: list[Data], which: str, idx: list[int] | None = None) -> list[float]:
+        """Greedy final-answer accuracy of the models at ``idx`` (default all), the i-th on
+        ``getattr(data[i], which)`` ("val" / "test")."""
+        n_new = len(data[0].circuit.gates) if self.configs[0].supervision == "subtasks" else 1
+        xs = [getattr(dt, which) for dt in data]
+        tokens = self.generate(xs, n_new, idx)
+        return [float(np.mean(tokens[i, :, -1] == dt.circuit.evaluate(xs[i])[:, -1])) for i, dt in enumerate(data)]
+
+
+def _batch(circuit: Circuit, x: np.ndarray, supervision: str, batch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Tokens ``(batch, T + 1)``, 0/1 targets and row weights of one model's batch; a short batch (fresh
+    samples that hit a held-out input) is padded with weight-0 copies of its first row."""
+    seq = build(circuit, x, supervision)
+    u = np.concatenate([np.full((len(x), 1), START, dtype=np.int64), seq.z.astype(np.int64)], axis=1)
+    t = ((seq.y + 1) / 2).astype(np.int64)
+    w = np.ones(batch)
+    if len(x) < batch:
+        pad = batch - len(x)
+        u, t = np.concatenate([u, np.repeat(u[:1], pad, 0)]), np.concatenate([t, np.repeat(t[:1], pad, 0)])
+        w[len(x) :] = 0.0
+    return u, t, w
+
+
+def train_many(configs: list[Config] | tuple[Config, ...], progress: bool = False,
+               attention: str | None = None,
+               on_done: Callable[[Config, pd.DataFrame], None] | None = None) -> list[pd.DataFrame]:
+    """Train runs of one ``group_key`` as one stack; return each run's learning curve (as ``train``).
+
+    Each run has its own data (``make_data``), training stream, initialisation, budget and early stop;
+    they share the batched matmuls. Evaluation follows ``eval_every`` (the same steps for every run),
+    and a run whose budget ends between evaluations is evaluated at its last step. Columns as
+    ``train``'s, plus ``precision`` (the compute dtype that ran); ``seconds`` is the stack's wall time.
+    ``on_done(config, curve)`` is called as each run ends (a sweep writes its shard then).
+    """
+    configs = list(configs)
+    if not configs:
+        return []
+    datas = [make_data(c) for c in configs]
+    stack = Stack(configs, [dt.circuit for dt in datas], attention)
+    precision = "bfloat16" if stack.dtype == torch.bfloat16 else "float32"
+    first = configs[0]
+    streams = [training_batches(dt, c) for dt, c in zip(datas, configs, strict=True)]
+    curves: list[list[dict[str, Any]]] = [[] for _ in configs]
+    active = list(range(len(configs)))
+
+    def evaluate(pos: list[int], step: int) -> list[float]:
+        """Validation accuracy of the active runs at stack positions ``pos``, recorded in their curves."""
+        idx = None if len(pos) == len(active) else pos
+        accs = stack.accuracy([datas[active[j]] for j in pos], "val", idx)
+        for j, acc in zip(pos, accs, strict=True):
+            i = active[j]
+            curves[i].append({"step": step, "loss": float(np.mean(losses[i])) if losses[i] else math.nan,
+                              "val_acc": acc, "test_acc": math.nan, "seconds": time.perf_counter() - clock,
+                              "precision": precision})
+            losses[i] = []
+        return accs
+
+    losses: dict[int, list[float]] = {i: [] for i in active}
+    clock, step = time.perf_counter(), 0
+    evaluate(list(range(len(active))), 0)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=max(c.max_steps for c in configs), disable=None,
+                   desc=f"d={first.d} {first.supervision} x{len(configs)}")
+    while active:
+        parts = [_batch(datas[i].circuit, next(streams[i]), first.supervision, first.batch) for i in active]
+        u, t, w = (torch.from_numpy(np.stack(a)) for a in zip(*parts, strict=True))
+        for i, value in zip(active, stack.step(u, t, w.float()).tolist(), strict=True):
+            losses[i].append(value)
+        step += 1
+        if bar is not None:
+            bar.update(1)
+        every = step % eval_every(step, first.eval_min, first.eval_per_doubling) == 0
+        due = [j for j, i in enumerate(active) if every or step == configs[i].max_steps]
+        if not due:
+            continue
+        accs = evaluate(due, step)
+        if bar is not None:
+            bar.set_postfix(val_acc=" ".join(f"{a:.2f}" for a in accs))
+        done = [j for j, acc in zip(due, accs, strict=True)
+                if acc >= configs[active[j]].stop_at or step >= configs[active[j]].max_steps]
+        if not done:
+            continue
+        tests = stack.accuracy([datas[active[j]] for j in done], "test", done)
+        for j, acc in zip(done, tests, strict=True):
+            curves[active[j]][-1]["test_acc"] = acc
+            curves[active[j]][-1]["seconds"] = time.perf_counter() - clock
+            if on_done is not None:
+                on_done(configs[active[j]], pd.DataFrame(curves[active[j]]))
+        stay = [j for j in range(len(active)) if j not in done]
+        active = [active[j] for j in stay]
+        if active:
+            stack.keep(stay)
+    if bar is not None:
+        bar.close()
+    return [pd.DataFrame(rows) for rows in curves]

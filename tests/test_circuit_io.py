@@ -269,12 +269,12 @@ def test_unknown_output_is_refused_with_the_list():
         cone(net, "q")
 
 
-def test_writer_refuses_tables_without_bench_name():
-    half = parse_aiger(HALF_ADDER)  # AND, NOR, and outputs that name their gates: BENCH can write it
+def test_bench_writer_writes_any_table_as_a_sum_of_minterms():
+    half = parse_aiger(HALF_ADDER)  # AND, NOR, and outputs that name their gates
     assert np.array_equal(parse_bench(write_bench(half)).evaluate(all_inputs(2)), half.evaluate(all_inputs(2)))
-    net = parse_aiger("aag 3 2 0 1 1\n2\n4\n6\n6 2 5\n")  # AND(x, not y) has no BENCH name
-    with pytest.raises(ValueError, match="has no BENCH name"):
-        write_bench(net)
+    net = parse_aiger("aag 3 2 0 1 1\n2\n4\n6\n6 2 5\n")  # AND(x, not y): no BENCH name
+    text = write_bench(net)
+    assert "NOT(" in text and np.array_equal(parse_bench(text).evaluate(all_inputs(2)), net.evaluate(all_inputs(2)))
 
 
 def test_topological_sort_keeps_file_order_when_already_sorted():

@@ -8,12 +8,12 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from numerics.circuit_io import parse_bench
-from numerics.circuits import Circuit, Gate, all_inputs, named_table
+from numerics.circuits import WIDE_KINDS, Circuit, Gate, all_inputs, named_table
 from numerics.cone import sequence
 from numerics.fanin import equivalent, gate_kind, reduce_fanin
 from numerics.generated import random_dag
 
-KINDS = ("AND", "OR", "XOR", "NAND", "NOR", "XNOR")
+KINDS = WIDE_KINDS
 
 
 def wide(kind: str, n: int) -> Circuit:
@@ -55,13 +55,24 @@ def test_equivalent_detects_a_difference_and_samples_large_d():
     assert not equivalent(big, wide("XNOR", 14), samples=256, seed=1)
 
 
-def test_gate_kind_reads_tables_and_refuses_other_wide_gates():
+def test_gate_kind_reads_tables_and_other_wide_gates_are_shannon_expanded():
     assert gate_kind(Gate((0, 1, 2), named_table("NOR", 3))) == "NOR"  # no kind field: recognised from the table
     majority = Gate((0, 1, 2), tuple(int(bin(j).count("1") >= 2) for j in range(8)), "maj")
     assert gate_kind(majority) == ""
-    with pytest.raises(ValueError, match=r"maj.*fan-in 3 > 2.*not AND/OR/XOR"):
-        reduce_fanin(Circuit(3, (majority,)))
     small = Circuit(3, (majority,))
+    reduced = reduce_fanin(small, 2)
+    assert reduced.max_fanin <= 2 and reduced.gates[-1].name == "maj" and equivalent(small, reduced, samples=8)
     assert reduce_fanin(small, 3) == small
     with pytest.raises(ValueError, match="k must be >= 2"):
         reduce_fanin(small, 1)
+
+
+@given(st.integers(3, 7), st.integers(2, 4), st.integers(0, 2**32 - 1))
+def test_any_wide_table_reduces_to_an_equivalent_circuit(fanin, k, seed):
+    table = tuple(int(v) for v in np.random.default_rng(seed).integers(0, 2, 1 << fanin))
+    if len(set(table)) == 1:
+        return
+    wide_gate = Circuit(fanin, (Gate(tuple(range(fanin)), table, "y"),))
+    reduced = reduce_fanin(wide_gate, k)
+    assert reduced.max_fanin <= k and reduced.gates[-1].name == "y"
+    assert np.array_equal(reduced.evaluate(all_inputs(fanin))[:, -1], np.array(table, dtype=np.uint8))
