@@ -29,6 +29,11 @@ def test_every_step_is_recorded(small_data):
     assert set(small_data["T"]) == {rates.target(rates.TrainConfig(d=4)).T}  # T of the circuit, not a formula
 
 
+def test_algorithm_3_averages_over_the_whole_cube_and_algorithm_2_draws_one_input(small_data):
+    assert set(small_data[small_data.algorithm == 3].batch_n) == {2**SMALL.d}
+    assert set(small_data[small_data.algorithm == 2].batch_n) == {1}
+
+
 def test_identities_hold_to_float64_rounding(small_data):
     assert small_data.update_ratio.max() <= 1.0 + 1e-9  # eq. 26 / 55 entrywise, in units of the rounding bound
     assert small_data.chain_rel.max() <= rates.REL_TOL  # eq. 27 / 56: two gradient paths agree
@@ -56,7 +61,7 @@ def test_findings_decide_from_the_per_step_comparisons(small_data):
                                                   ("A3", "sigma term")]
     for f in findings[::2]:
         per_step = [c for c in f.comparisons if c.role == "check" and "exponent" not in c.quantity]
-        assert len(per_step) == 6 and all(c.holds for c in per_step)
+        assert len(per_step) == 7 and all(c.holds for c in per_step)
     for f in findings[1::2]:
         printed = [c for c in f.comparisons if c.role == "printed"]
         corrected = [c for c in f.comparisons if c.role == "corrected"]

@@ -134,7 +134,7 @@ def step_record(s: Step, fz: rnn.Frozen, d: int, algorithm: int, W0: torch.Tenso
     step_norm = float(torch.linalg.matrix_norm(dW))
     cum = cum + step_norm
     return {
-        "step": s.step, "update_ratio": float(upd.max()),
+        "step": s.step, "batch_n": s.batch.n, "update_ratio": float(upd.max()),
         "oracle_inf_ratio": float((s.G - s.grad).abs().max()) / s.sigma if s.sigma > 0 else 0.0,
         "sigma_fro_ratio": sig_fro / (m * s.sigma) if s.sigma > 0 else 0.0,
         "sigma_term": s.eta * sig_fro,
@@ -205,7 +205,11 @@ def decide_steps(frame: pd.DataFrame, algorithm: int) -> Finding:
     p = _params(frame)
     fitted = width_fit(frame)
     last = frame[frame.step == frame.n]
+    want = 1 if algorithm == 2 else 2 ** int(frame.d.iloc[0])
     comps = [
+        compare("inputs per step (min over steps)" if algorithm == 3 else "inputs per step (max over steps)",
+                "Algorithm 3 (E_x over all 2^d inputs)" if algorithm == 3 else "Algorithm 2 (one sample per step)",
+                int(frame.batch_n.min() if algorithm == 3 else frame.batch_n.max()), "eq", want, params=p),
         compare("max_k |ΔW + eta G| / (u (|W(k+1)| + 2 eta |G|)), entrywise", f"{src['upd']} (identity)",
                 float(frame.update_ratio.max()), "le", 1.0, params=p, tol=1e-9,
                 note="float64 rounding: u = 2^-53; 1 = the rounding bound of the three operations"),
