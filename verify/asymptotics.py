@@ -674,7 +674,20 @@ def weakest_condition(lhs: Any, rhs: Any, hyps: Sequence[Hyp], on: str) -> sp.Ex
         conds.append(mono_expr(mono({s: v / k for s, v in ratio.items()})))
     if not conds:
         return sp.Integer(1)
-    return sp.Max(*conds) if len(conds) > 1 else conds[0]
+    return _prune(conds, hyps)
+
+
+def _prune(terms: list[sp.Expr], hyps: Sequence[Hyp]) -> sp.Expr:
+    """Max of ``terms`` without the terms that are ≲ the max of the others under ``hyps``."""
+    terms = list(dict.fromkeys(terms))
+    j = 0
+    while j < len(terms) and len(terms) > 1:
+        rest = terms[:j] + terms[j + 1:]
+        if decide(terms[j], sp.Max(*rest) if len(rest) > 1 else rest[0], hyps, certificate=False).holds:
+            terms = rest
+        else:
+            j += 1
+    return sp.Max(*terms) if len(terms) > 1 else terms[0]
 
 
 def simplify_condition(cond: Any, hyps: Sequence[Hyp], on: str) -> sp.Expr:
@@ -698,8 +711,7 @@ def simplify_condition(cond: Any, hyps: Sequence[Hyp], on: str) -> sp.Expr:
                 best = found
                 break
         out.append(mono_expr(best))
-    out = list(dict.fromkeys(out))
-    return sp.Max(*out) if len(out) > 1 else out[0]
+    return _prune(out, hyps)
 
 
 def largest_exponent(make: Any, rhs: Any, hyps: Sequence[Hyp], lo: Fraction, hi: Fraction,

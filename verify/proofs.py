@@ -57,14 +57,14 @@ APPENDIX = {"C": "PC", "D": "PD", "E": "PE", "thm2": "P2", "F": "PF"}
 
 # ------------------------------------------------------------------------------------------------ symbols
 T, m, n, R, d, t, k = (symbol(s) for s in ("T", "m", "n", "R", "d", "t", "k"))
-Dl, phi, Dinv, Einv, sig = (symbol(s) for s in ("Δ", "φ", "1/δ", "1/ε", "σ"))
+Dl, phi, Dinv, Einv, sig = (symbol(s) for s in ("Δ", "φ", "δ⁻¹", "ε⁻¹", "σ"))
 H, Var = symbol("|H|"), symbol("Var")
 half, third, sixth = sp.Rational(1, 2), sp.Rational(1, 3), sp.Rational(1, 6)
 L = sp.log(Dinv)  # log(1/δ)
 eta = 1 / (m * sp.sqrt(n))  # Algorithm 2/3's learning rate
 DN = sp.sqrt(n) * T**8 / m  # ‖W^(i) − W^(0)‖_F <= n T^8/(m √n) for i <= n (the induction of eq. 29 / 58)
 
-BASE = large("T", "m", "n", "R", "1/δ") + (ge(T, d, "d ≤ T"), ge(T, t, "t ≤ T"), ge(d, 1, "d ≳ 1"),
+BASE = large("T", "m", "n", "R", "δ⁻¹") + (ge(T, d, "d ≤ T"), ge(T, t, "t ≤ T"), ge(d, 1, "d ≳ 1"),
                                             ge(t, 1, "t ≳ 1"))
 LEMMA4 = BASE + (ge(R, T**16, "R = Ω(T^16)"),)
 SIGMA = (ge(1 / m, sig, "σ = O(1/m)"),)
@@ -127,7 +127,7 @@ class Step:
     printed: str
     derived: str
     check: Est | Exact
-    fix: tuple[str, Any] | None = None
+    fix: tuple[Any, ...] | None = None
     survives: tuple[Est | Exact, ...] = ()
     context: tuple[Est | Exact, ...] = ()
     note: str = ""
@@ -184,7 +184,7 @@ def chains() -> tuple[Step, ...]:
              "(R² + log 1/δ)/√n with R = max(T^16, Õ(T·Σ_{t=d}^T √φ)) = max(T^16, Õ(T²√φ))",
              Est((T**32 + T**4 * phi + L) / sp.sqrt(n), (phi + L) / sp.sqrt(n), BASE + PHI),
              fix=("bound", (T**32 + T**4 * phi + L) / sp.sqrt(n)),
-             survives=(Est((T**32 + T**4 * phi + L) / sp.sqrt(n), 1 / Einv, BASE + PHI + large("1/ε"),
+             survives=(Est((T**32 + T**4 * phi + L) / sp.sqrt(n), 1 / Einv, BASE + PHI + large("ε⁻¹"),
                            "the corrected bound is below ε for n polynomial", repair_on="n"),),
              note=("reading: App. C says Theorem 3 holds for Algorithm 2 with Lemma 4 in place of Wang et al.'s "
                    "Lemma 14; Lemma 4 needs R = Ω(T^16), Lemma 7 gives R = Õ(T Σ_t √(yᵀH⁻¹y)), Lemma 6.2 "
@@ -201,7 +201,8 @@ def chains() -> tuple[Step, ...]:
              Exact(lambda: sp.maximum((kk + 1) / kk, kk, sp.Interval(1, sp.oo)), "le", 1,
                    "sup over k = T − d ≥ 1 of (k+1)/k"),
              fix=("exact", Exact(lambda: sp.maximum((kk + 1) / kk, kk, sp.Interval(1, sp.oo)), "le", 2,
-                                 "sup over k = T − d ≥ 1 of (k+1)/k (corrected constant 2)")),
+                                 "sup over k = T − d ≥ 1 of (k+1)/k (corrected constant 2)"),
+                  "‖∇ℓ‖_F ≤ ((T−d+1)/(T−d)) max_t ‖∇f_t‖_F ≤ 2 max_t ‖∇f_t‖_F"),
              note="the coefficients are < 1 but tend to 1; O(·) is unchanged (an absolute constant)"),
         Step("PC", "eq. 29 (Lemma 10's ball)", "‖W^(k) − W^(0)‖_F inside Lemma 10's B(W0, poly(T)/√m)",
              "O(T^8/√m) radius", "k T^8/(m√n) ≤ √n T^8/m",
@@ -323,7 +324,8 @@ def chains() -> tuple[Step, ...]:
                    "eq", 0, "η(T^8 + 1) − (printed)"),
              fix=("exact", Exact(lambda: sp.simplify(eta * (T**8 + 1) - (T**8 / (m * sp.sqrt(n))
                                                                        + 1 / (m * sp.sqrt(n)))),
-                                 "eq", 0, "η(T^8 + 1) − (T^8/(m√n) + 1/(m√n))")),
+                                 "eq", 0, "η(T^8 + 1) − (T^8/(m√n) + 1/(m√n))"),
+                  "η O(T^8 + 1) = O(T^8/(m√n) + 1/(m√n))"),
              survives=(Est(1 / (m * sp.sqrt(n)), T**8 / (m * sp.sqrt(n)), BASE,
                            "the induction's O((i+1)T^8/(m√n)) is unchanged"),)),
         Step("PD", "eq. 60 (radius)", "‖W^(i) − W^(0)‖_F for Lemma 11 with r = T^8/√m", "O(T^8/√m) (m* > n)",
@@ -396,10 +398,10 @@ def chains() -> tuple[Step, ...]:
         Step("P2", "eq. 7 (n)", "(T − d) · eq. 23's bound < ε", "n > Õ(((φ + log 1/δ)/ε)²)",
              "k(φ + log 1/δ)/√n < ε with k = T − d (Lemma 1's sum)",
              Est(k * (phi + L) / sp.sqrt(n), 1 / Einv,
-                 BASE + PHI + large("1/ε", "k") + (ge(n, (phi + L)**2 * Einv**2, "n ≳ ((φ + log 1/δ)/ε)²"),)),
+                 BASE + PHI + large("ε⁻¹", "k") + (ge(n, (phi + L)**2 * Einv**2, "n ≳ ((φ + log 1/δ)/ε)²"),)),
              fix=("condition", "n"),
              context=(Est(k * (T**32 + T**4 * phi + L) / sp.sqrt(n), 1 / Einv,
-                          BASE + PHI + large("1/ε", "k"), "with eq. 23 as re-derived in PC", repair_on="n"),),
+                          BASE + PHI + large("ε⁻¹", "k"), "with eq. 23 as re-derived in PC", repair_on="n"),),
              note=("k = T − d is the number of supervised positions (T − d = d/2 − 2 for the parity tree); Õ "
                    "hides logarithms only, so k² is not absorbed")),
         # ------------------------------------------------------------------------------------------- PF
@@ -412,14 +414,15 @@ def chains() -> tuple[Step, ...]:
                                           for b in range(1, a))), "eq", 0, "#violations of the strict form"),
              fix=("exact", Exact(lambda: sp.Integer(sum(_b(a, b) < Fraction(a, b)**b for a in range(2, 41)
                                                         for b in range(1, a))), "eq", 0,
-                                 "#violations of C(n, k) ≥ (n/k)^k")),
+                                 "#violations of C(n, k) ≥ (n/k)^k"), "C(n, k) ≥ (n/k)^k (equality at k = 1)"),
              survives=(Exact(lambda: min(sp.Rational(_b(a, a // 2), 2**(a // 2)) for a in SAMPLE_D), "ge", 1,
                              "min over even d ≤ 256 of |H| / 2^{d/2}"),),
              note="equality at k = 1: C(n, 1) = n"),
-        Step("PF", "|H| = Ω(e^d)", "liminf |H| e^{−d}", "> 0", "|H| ≤ 2^d: |H| e^{−d} ≤ (2/e)^d → 0",
+        Step("PF", "|H| = Ω(e^d)", "liminf |H| e^{−d} > 0", "|H| = Ω(e^d)", "|H| ≤ 2^d: |H| e^{−d} ≤ (2/e)^d → 0",
              Exact(lambda: sp.limit((2 / sp.E)**dd, dd, sp.oo), "gt", 0, "lim (2/e)^d (≥ limsup |H| e^{-d})"),
              fix=("exact", Exact(lambda: min(sp.Rational(_b(a, a // 2), 2**a) * sp.sqrt(2 * a) for a in SAMPLE_D),
-                                 "ge", 1, "min over even d ≤ 256 of |H| √(2d)/2^d (|H| = Θ(2^d/√d))")),
+                                 "ge", 1, "min over even d ≤ 256 of |H| √(2d)/2^d (|H| = Θ(2^d/√d))"),
+                  "|H| = Θ(2^d/√d) ≥ 2^d/√(2d): Ω(2^{d/2}), not Ω(e^d)"),
              survives=(Exact(lambda: min(sp.Rational(_b(a, a // 2), 2**(a // 2)) for a in SAMPLE_D), "ge", 1,
                              "min over even d ≤ 256 of |H|/2^{d/2} (still exponential)"),),
              context=(Exact(lambda: max(sp.Rational(_b(a, a // 2), 2**a) for a in SAMPLE_D), "le", 1,
@@ -431,28 +434,32 @@ def chains() -> tuple[Step, ...]:
              Exact(lambda: sp.limit((2 / sp.E)**(dd / 3), dd, sp.oo), "gt", 0, "lim (2/e)^{d/3}"),
              fix=("exact", Exact(lambda: min((sp.Rational(_b(a, a // 2), 2**a) * sp.sqrt(a))**third
                                              for a in SAMPLE_D), "gt", 0,
-                                 "min over even d ≤ 256 of (2^{−d/3} d^{1/6}) / |H|^{−1/3}")),
+                                 "min over even d ≤ 256 of (2^{−d/3} d^{1/6}) / |H|^{−1/3}"),
+                  "accuracy Ω(|H|^{−1/3}) = Ω(2^{−d/3} d^{1/6}) in place of Ω(e^{−d/3})"),
              survives=(Exact(lambda: sp.limit(2**(-dd / 3) * dd**sixth, dd, sp.oo), "eq", 0,
                              "lim 2^{−d/3} d^{1/6} (still exponentially small)"),)),
         Step("PF", "Theorem 4 (probability)", "1 − nε with n = poly(d) (Lemma 12)", "1 − O(e^{−d/3})",
              "n |H|^{−1/3} ≥ d 2^{−d/3} (n = d): e^{−d/3}/(nε) ≤ (2/e)^{d/3}/d → 0",
              Exact(lambda: sp.limit((2 / sp.E)**(dd / 3) / dd, dd, sp.oo), "gt", 0, "lim (2/e)^{d/3}/d"),
              fix=("exact", Exact(lambda: sp.limit(dd**sp.Rational(7, 6) * 2**(-dd / 3) * sp.exp(dd / 10), dd, sp.oo),
-                                 "eq", 0, "lim d · d^{1/6} 2^{−d/3} e^{d/10} (1 − e^{−Ω(d)})")),
+                                 "eq", 0, "lim d^{7/6} 2^{−d/3} e^{d/10} (n|H|^{−1/3} ≤ d^{7/6} 2^{−d/3}·√2 is e^{−Ω(d)})"),
+                  "1 − O(n d^{1/6} 2^{−d/3}) = 1 − e^{−Ω(d)} for n = poly(d)"),
              note="n = d stands for any unbounded n = poly(d); Lemma 12's failure probability is nε"),
-        Step("PF", "Theorem 4 (loss)", "1/2 − loss = 1/(2α|H|), α → 1 (Lemma 15)", "O(e^{−d})",
+        Step("PF", "Theorem 4 (loss)", "1/2 − loss = 1/(2α|H|), α → 1 (Lemma 15)", "loss ≥ 1/2 − O(e^{−d})",
              "1/|H| ≥ 2^{−d}: e^{−d} 2α|H| ≤ 2(2/e)^d → 0",
              Exact(lambda: sp.limit(2 * (2 / sp.E)**dd, dd, sp.oo), "gt", 0, "lim 2(2/e)^d"),
              fix=("exact", Exact(lambda: max(sp.Rational(2**a, _b(a, a // 2)) / sp.sqrt(a) for a in SAMPLE_D),
                                  "le", sp.sqrt(2),
-                                 "max over even d ≤ 256 of (1/|H|)/(√d 2^{−d}) (gap O(√d 2^{−d}))")),
+                                 "max over even d ≤ 256 of (1/|H|)/(√d 2^{−d}) (gap O(√d 2^{−d}))"),
+                  "1/2 − O(√d 2^{−d}) in place of 1/2 − O(e^{−d})"),
              survives=(Exact(lambda: sp.limit(sp.sqrt(dd) * 2**(-dd), dd, sp.oo), "eq", 0,
                              "lim √d 2^{−d} (the loss still tends to 1/2)"),)),
         Step("PF", "eq. 101", "E^{H, 1 − nO(|H|^{−1/3})} at d = 16, n = 1", "½(1 − 1/(|H| − max{O(|H|^{2/3})n, |H|−1}))",
              "Lemma 15 at α|H| = |H| − n⌈|H|^{2/3}⌉: ½(1 − 1/max(|H| − a, 1))",
              Exact(lambda: _eq101(16, 1, minimum=False), "eq", _eq101_lemma15(16, 1), "printed eq. 101"),
              fix=("exact", Exact(lambda: _eq101(16, 1, minimum=True), "eq", _eq101_lemma15(16, 1),
-                                 "eq. 101 with min in place of max")),
+                                 "eq. 101 with min in place of max"),
+                  "½(1 − 1/(|H| − min{O(|H|^{2/3})n, |H| − 1}))"),
              survives=(Exact(lambda: _eq101_lemma15(16, 1), "ge", sp.Rational(1, 2) - sp.Rational(1, 2**8),
                              "the loss bound at d = 16 (≥ 1/2 − 2^{−d/2})"),)),
         Step("PF", "Corollary 1", "the iterations Lemma 12 needs for loss ≤ 1/2 − 1/4", "exponential in d",
@@ -488,13 +495,15 @@ class StepData:
 
 
 def _witness(value: sp.Expr) -> tuple[sp.Expr, str]:
-    """A symbolic difference that did not simplify to a number, evaluated at a point where it is nonzero
-    (every symbol 2, else 3): the exact counterexample to an identity."""
-    for v in (2, 3, 5):
-        point = {s: v for s in value.free_symbols}
+    """A symbolic difference that did not simplify to a number, evaluated at a point where it is finite and
+    nonzero (the symbols, sorted by name, at distinct primes): the exact counterexample to an identity."""
+    names = sorted(value.free_symbols, key=str)
+    primes = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37]
+    for shift in range(4):
+        point = {s: primes[(j + shift) % len(primes)] for j, s in enumerate(names)}
         at = sp.nsimplify(sp.simplify(value.subs(point)))
-        if at != 0:
-            return at, f" = {show(value)}, at {', '.join(f'{s}={v}' for s in sorted(point, key=str))}"
+        if at.is_finite and at != 0:
+            return at, f" = {show(value)}, at {', '.join(f'{s}={v}' for s, v in point.items())}"
     return sp.Integer(0), f" = {show(value)}"
 
 
@@ -524,7 +533,7 @@ def evaluate(step: Step) -> StepData:
         holds = compare("", "", printed.value, printed.relation, printed.reference).holds
     corrected, text, survives = None, None, ()
     if not holds and step.fix is not None:
-        kind, arg = step.fix
+        kind, arg = step.fix[0], step.fix[1]
         if kind == "bound":
             est = step.check
             assert isinstance(est, Est)
@@ -542,7 +551,7 @@ def evaluate(step: Step) -> StepData:
                 text = f"{arg} ≳ {show(simple)}" + (f" (weakest: {arg} ≳ {show(cond)})" if simple != cond else "")
         else:
             corrected = _run(arg)
-            text = arg.what
+            text = step.fix[2] if len(step.fix) > 2 else arg.what
         survives = tuple(_run(s) for s in step.survives)
     return StepData(step, printed, corrected, text, survives, tuple(_run(c) for c in step.context))
 
@@ -591,14 +600,13 @@ def _comparison(o: Outcome, step: Step, role: str, extra_note: str = "") -> Comp
         return compare(o.what, f"{step.eq}", o.value, o.relation, o.reference, role=role, note=note)
     res = o.result
     assert res is not None
-    params = {"under": "; ".join(res.hyps)} if res.hyps else {}
-    if o.condition:
-        params["with"] = o.condition
+    params = {"with": o.condition} if o.condition else {}
     evidence = res.text().split(": ", 1)[-1]
-    quantity = f"{o.what + ': ' if o.what else ''}growth of ({res.lhs})/({res.rhs})"
+    under = f"under {'; '.join(res.hyps)}" if res.hyps else "no hypotheses"
+    quantity = f"{o.what + ': ' if o.what else ''}growth exponent of ({res.lhs})/({res.rhs})"
     measured = res.growth  # None when undecided: the comparison then fails, never holds by accident
     return compare(quantity, step.eq, measured, "le", 0, params=params, role=role,
-                   note="; ".join(x for x in (evidence, note) if x))
+                   note="; ".join(x for x in (evidence, under, note) if x))
 
 
 def decide_step(sd: StepData) -> Finding:
@@ -653,8 +661,8 @@ def _plant_exact(value: Callable[[], Any]) -> Callable[[Step], Step]:
 
 
 PLANTS = {
-    "PC": ("eq. 41 (≤)", _plant_rhs(1 / T), "eq. 41 bounded by T^13 instead of T^14"),
-    "PD": ("eq. 60 (radius)", _plant_rhs(1 / T), "eq. 60's radius T^7/√m instead of T^8/√m"),
+    "PC": ("eq. 40", _plant_rhs(1 / sp.sqrt(n)), "eq. 40 printed as O(R²/n) instead of O(R²/√n)"),
+    "PD": ("eq. 68", _plant_rhs(1 / sp.sqrt(n)), "eq. 68 printed as O(R²/n) instead of O(R²/√n)"),
     "PE": ("eq. 73", _plant_rhs(1 / T), "eq. 73 with T^5 Δ + t/T in place of T^6 Δ + t"),
     "P2": ("eq. 7 (sum over t)", _plant_exact(lambda: sp.simplify(symbol("S") / n - (T - d + 1) * symbol("S")
                                                                  / (n * (T - d)))),
