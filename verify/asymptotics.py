@@ -506,7 +506,7 @@ def _polish(v: np.ndarray, tight: set[int], ineq: np.ndarray, eq: np.ndarray, gr
     """The smallest (l1) first-scale direction with the same tight rows: rows positive at ``v`` stay >= 1
     (so the second-scale solution stays valid), tight rows stay 0. Falls back to ``v``."""
     pos = [g for g in range(len(ineq)) if g not in tight]
-    a_ub = np.vstack([np.hstack([-ineq[pos], ineq[pos]])] + [np.zeros((0, 2 * k))]) if pos else None
+    a_ub = np.vstack([np.hstack([-ineq[pos], ineq[pos]]), np.zeros((0, 2 * k))]) if pos else None
     b_ub = -np.ones(len(pos)) if pos else None
     eq_rows = [ineq[g] for g in sorted(tight)] + list(eq)
     a_eq = np.hstack([np.array(eq_rows), -np.array(eq_rows)]) if eq_rows else None

@@ -39,7 +39,6 @@ from typing import Any
 import sympy as sp
 
 from verify import cli
-from verify.asymptotics import decide as decide_estimate
 from verify.asymptotics import (
     Hyp,
     Result,
@@ -50,6 +49,7 @@ from verify.asymptotics import (
     symbol,
     weakest_condition,
 )
+from verify.asymptotics import decide as decide_estimate
 from verify.evidence import Comparison, Control, Finding, compare
 
 CLAIMS = ("PC", "PD", "PE", "P2", "PF")
@@ -64,9 +64,8 @@ L = sp.log(Dinv)  # log(1/δ)
 eta = 1 / (m * sp.sqrt(n))  # Algorithm 2/3's learning rate
 DN = sp.sqrt(n) * T**8 / m  # ‖W^(i) − W^(0)‖_F <= n T^8/(m √n) for i <= n (the induction of eq. 29 / 58)
 
-BASE = large("T", "m", "n", "R", "δ⁻¹") + (ge(T, d, "d ≤ T"), ge(T, t, "t ≤ T"), ge(d, 1, "d ≳ 1"),
-                                            ge(t, 1, "t ≳ 1"))
-LEMMA4 = BASE + (ge(R, T**16, "R = Ω(T^16)"),)
+BASE = (*large("T", "m", "n", "R", "δ⁻¹"), ge(T, d, "d ≤ T"), ge(T, t, "t ≤ T"), ge(d, 1, "d ≳ 1"), ge(t, 1, "t ≳ 1"))
+LEMMA4 = (*BASE, ge(R, T ** 16, "R = Ω(T^16)"))
 SIGMA = (ge(1 / m, sig, "σ = O(1/m)"),)
 M4 = (ge(m, T**6 * sp.log(n * T * Dinv)**3, "m* ≳ T^6 log³(nT/δ)"), ge(m, sp.sqrt(n) * T**8, "m* ≳ √n T^8"),
       ge(m, n, "m* > n"), ge(m, n**sp.Rational(3, 2) * sp.log(m)**3, "m*/log³m* > n^{3/2}"))
@@ -286,7 +285,7 @@ def chains() -> tuple[Step, ...]:
              Est(R**2 * sp.sqrt(n) + T**14 * L, R**2 * sp.sqrt(n) + R * L, LEMMA4)),
         Step("PC", "eq. 24 (from eq. 51)", "(1/n) Σ_i E_x[l]", "O((R² + log(1/δ))/√n)", "(R²√n + R log(1/δ))/n",
              Est((R**2 * sp.sqrt(n) + R * L) / n, (R**2 + L) / sp.sqrt(n),
-                 LEMMA4 + (ge(n, R**4, "n ≳ R^4 (reading)"),)),
+                 (*LEMMA4, ge(n, R ** 4, "n ≳ R^4 (reading)"))),
              context=(Est((R**2 * sp.sqrt(n) + R * L) / n, (R**2 + L) / sp.sqrt(n), LEMMA4,
                           "without the reading n ≳ R^4"),),
              note=("reading: eq. 24 bounds an average of 0-1 losses (≤ 1), so it says something only for "
@@ -302,14 +301,14 @@ def chains() -> tuple[Step, ...]:
         Step("PD", "eq. 53 (radius)", "the SGD run of n' = max(n, ln²(1/δ)) steps stays in B(W0, T^8/√m)",
              "m > max{n², ln⁴(1/δ)}", "√n' T^8/m ≲ T^8/√m",
              Est(sp.sqrt(n + L**2) * T**8 / m, T**8 / sp.sqrt(m),
-                 BASE + (ge(m, n**2, "m > n²"), ge(m, L**4, "m > ln⁴(1/δ)")))),
+                 (*BASE, ge(m, n ** 2, "m > n²"), ge(m, L ** 4, "m > ln⁴(1/δ)")))),
         Step("PD", "eq. 53 (bound)", "min_i E_x[l(W^(i))] ≤ mean over the n' SGD steps", "O(R²/√n)",
              "(R²√n' + R ln(1/δ))/n' (eq. 51) with n' = n + ln²(1/δ)",
              Est((R**2 * sp.sqrt(n + L**2) + R * L) / (n + L**2), R**2 / sp.sqrt(n), LEMMA4)),
         Step("PD", "eq. 53 (width)", "Lemma 4's own m* for the n'-step SGD run", "m > max{n², ln⁴(1/δ)}",
              "m ≳ √n' T^8 and m ≳ T^6 log³(n'T/δ) (eq. 29), n' = n + ln²(1/δ)",
              Est(sp.sqrt(n + L**2) * T**8 + T**6 * sp.log(n * T * Dinv)**3, m,
-                 LEMMA4 + (ge(m, n**2, "m > n²"), ge(m, L**4, "m > ln⁴(1/δ)"))),
+                 (*LEMMA4, ge(m, n ** 2, "m > n²"), ge(m, L ** 4, "m > ln⁴(1/δ)"))),
              fix=("condition", "m"),
              note="log(n'T/δ) ≲ log(nT/δ); Lemma 5's own m* is the max of all its conditions, which is poly"),
         Step("PD", "eq. 58 (m* ≳ T^7 log³(nT/δ))", "Lemma 10 for E_x over all 2^d inputs, T − d positions and "
@@ -442,7 +441,8 @@ def chains() -> tuple[Step, ...]:
              "n |H|^{−1/3} ≥ d 2^{−d/3} (n = d): e^{−d/3}/(nε) ≤ (2/e)^{d/3}/d → 0",
              Exact(lambda: sp.limit((2 / sp.E)**(dd / 3) / dd, dd, sp.oo), "gt", 0, "lim (2/e)^{d/3}/d"),
              fix=("exact", Exact(lambda: sp.limit(dd**sp.Rational(7, 6) * 2**(-dd / 3) * sp.exp(dd / 10), dd, sp.oo),
-                                 "eq", 0, "lim d^{7/6} 2^{−d/3} e^{d/10} (n|H|^{−1/3} ≤ d^{7/6} 2^{−d/3}·√2 is e^{−Ω(d)})"),
+                                 "eq", 0,
+                                 "lim d^{7/6} 2^{−d/3} e^{d/10} (n|H|^{−1/3} ≤ √2 d^{7/6} 2^{−d/3} is e^{−Ω(d)})"),
                   "1 − O(n d^{1/6} 2^{−d/3}) = 1 − e^{−Ω(d)} for n = poly(d)"),
              note="n = d stands for any unbounded n = poly(d); Lemma 12's failure probability is nε"),
         Step("PF", "Theorem 4 (loss)", "1/2 − loss = 1/(2α|H|), α → 1 (Lemma 15)", "loss ≥ 1/2 − O(e^{−d})",
@@ -454,7 +454,8 @@ def chains() -> tuple[Step, ...]:
                   "1/2 − O(√d 2^{−d}) in place of 1/2 − O(e^{−d})"),
              survives=(Exact(lambda: sp.limit(sp.sqrt(dd) * 2**(-dd), dd, sp.oo), "eq", 0,
                              "lim √d 2^{−d} (the loss still tends to 1/2)"),)),
-        Step("PF", "eq. 101", "E^{H, 1 − nO(|H|^{−1/3})} at d = 16, n = 1", "½(1 − 1/(|H| − max{O(|H|^{2/3})n, |H|−1}))",
+        Step("PF", "eq. 101", "E^{H, 1 − nO(|H|^{−1/3})} at d = 16, n = 1",
+             "½(1 − 1/(|H| − max{O(|H|^{2/3})n, |H|−1}))",
              "Lemma 15 at α|H| = |H| − n⌈|H|^{2/3}⌉: ½(1 − 1/max(|H| − a, 1))",
              Exact(lambda: _eq101(16, 1, minimum=False), "eq", _eq101_lemma15(16, 1), "printed eq. 101"),
              fix=("exact", Exact(lambda: _eq101(16, 1, minimum=True), "eq", _eq101_lemma15(16, 1),
@@ -520,7 +521,7 @@ def _run(check: Est | Exact) -> Outcome:
         cond = weakest_condition(check.lhs, check.rhs, check.hyps, check.repair_on)
         if cond is not None:
             simple = simplify_condition(cond, check.hyps, check.repair_on)
-            repaired = decide_estimate(check.lhs, check.rhs, check.hyps + (ge(symbol(check.repair_on), simple),))
+            repaired = decide_estimate(check.lhs, check.rhs, (*check.hyps, ge(symbol(check.repair_on), simple)))
             return Outcome("est", check.what, repaired, f"{check.repair_on} ≳ {show(simple)}")
     return Outcome("est", check.what, res)
 
@@ -546,7 +547,7 @@ def evaluate(step: Step) -> StepData:
             if cond is not None:
                 simple = simplify_condition(cond, est.hyps, arg)
                 corrected = Outcome("est", "with the corrected width condition",
-                                    decide_estimate(est.lhs, est.rhs, est.hyps + (ge(symbol(arg), simple),)),
+                                    decide_estimate(est.lhs, est.rhs, (*est.hyps, ge(symbol(arg), simple))),
                                     f"{arg} ≳ {show(simple)}")
                 text = f"{arg} ≳ {show(simple)}" + (f" (weakest: {arg} ≳ {show(cond)})" if simple != cond else "")
         else:
