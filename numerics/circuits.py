@@ -188,6 +188,44 @@ def evaluate_gates(n_inputs: int, gates: Sequence[Gate], x: np.ndarray) -> np.nd
     return values
 
 
+def pack(x: np.ndarray) -> list[int]:
+    """Columns of a ``(batch, n)`` 0/1 array as n Python ints: bit b of column j is ``x[b, j]``."""
+    x = np.asarray(x, dtype=np.uint8)
+    if x.ndim != 2:
+        raise ValueError(f"x must be a (batch, n) array, got shape {x.shape}")
+    packed = np.packbits(x.T, axis=1, bitorder="little")
+    return [int.from_bytes(row.tobytes(), "little") for row in packed]
+
+
+@functools.lru_cache(maxsize=4096)
+def _minterms(table: tuple[int, ...]) -> tuple[bool, tuple[int, ...]]:
+    """(use the on-set, its minterms) or (False, the off-set's minterms), whichever list is shorter."""
+    ones = tuple(k for k, v in enumerate(table) if v)
+    zeros = tuple(k for k, v in enumerate(table) if not v)
+    return (True, ones) if len(ones) <= len(zeros) else (False, zeros)
+
+
+def evaluate_packed(n_inputs: int, gates: Sequence[Gate], columns: Sequence[int], batch: int) -> list[int]:
+    """Values of every position as bit-parallel ints (``pack``): the same as ``evaluate_gates``, 64 inputs
+    per machine word, for long netlists and many samples. Parents are read by position as given (no
+    order check: a gate that reads a later position sees 0 there, as ``evaluate_gates`` does)."""
+    if len(columns) != n_inputs:
+        raise ValueError(f"need {n_inputs} input columns, got {len(columns)}")
+    full = (1 << batch) - 1
+    values = list(columns) + [0] * len(gates)
+    for g, gate in enumerate(gates):
+        vals = [values[p] for p in gate.parents]
+        on, terms = _minterms(gate.table)
+        acc = 0
+        for k in terms:
+            term = full
+            for j, v in enumerate(vals):
+                term &= v if (k >> j) & 1 else ~v
+            acc |= term
+        values[n_inputs + g] = acc if on else full & ~acc
+    return values
+
+
 def random_circuit(d: int, gates: int, seed: int) -> Circuit:
     """A random fan-in-2 circuit: each gate reads two distinct earlier positions, a random named table."""
     rng = np.random.default_rng(seed)

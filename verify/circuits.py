@@ -6,216 +6,568 @@ the input degree of each vertex is O(1)"; a topological sort of G gives the inte
 length T := |V|", each label a gate l_v of O(1) earlier positions; Lemma 3 then puts every label in
 H_phi(T, psi, N) with N, max deg psi_t, max |a_t,i| not growing with d, "phi(T, psi, N) = O(d)".
 
-Method, for one output of a real circuit (ISCAS BENCH, AIGER; ``numerics.circuit_io``):
+Method, per output of a real circuit (BENCH, AIGER, BLIF; ``numerics.circuit_io``, ``numerics.blif``):
 
-1. its cone of influence, fan-in reduced to <= k by balanced trees (``numerics.cone``, ``numerics.fanin``),
-   checked against the original by simulation (all inputs for d <= 12, else 4096 seeded samples);
-2. every label reads only earlier positions and at most k of them;
-3. Lemma 3 per gate, exactly (``verify.lemma3``, labels y = 2 l_v - 1 as eq. 6 reads them): for every
-   distinct truth table that occurs, psi through the nodes <w/|w|, e> the construction produces hits
-   every value exactly (sympy), and its max |a_i| is at most Lemma 3's maximum over all gates of that
-   fan-in; the largest coefficient and degree over the circuit's gates;
-4. eq. 10 (``verify.phi``) with sub-task supervision (T = d + |S| - 1, N = max fan-in, D and A from
-   step 3) and without (T = d, N = d: the answer as one gate of fan-in d, eq. 22's psi of its truth
-   table, exact for d <= 6; above that only eq. 10's factor T^(16+3N) is given, a lower bound for D, A >= 1);
-5. the printed length T := |V| against the sequence's T (eq. 13's convention, T = 3d/2 - 2 for parity).
+1. its cone of influence (all outputs' cones from one backward sweep), wide gates reduced to fan-in <= k
+   (balanced trees for AND/OR/XOR and negations, Shannon expansion for any other table;
+   ``numerics.cone``, ``numerics.fanin``);
+2. every label reads only earlier positions, at least one and at most k of them (counted on the raw
+   label list, so a misordered sequence is caught);
+3. the sequence recomputes the circuit: its final label against the netlist's own output, and every
+   label that keeps a netlist signal's name against that signal, on ``samples`` seeded inputs of the
+   whole netlist (bit-parallel); and the final label against the unreduced cone on all 2^d inputs of the
+   cone when d <= ``exhaustive_d``;
+4. Lemma 3 per distinct label table, exactly (``verify.lemma3``, labels y = 2 l_v - 1 as eq. 6 reads
+   them): psi through the nodes the construction produces takes every label value (checked in exact
+   rationals: psi(scale u_k) = sum_i r_i u_k^i), and its max |a_i| is at most Lemma 3's maximum over all
+   gates of that fan-in;
+5. the printed length "T := |V|" against the sequence: z = (x, labels but the last) has T = d + |S| - 1
+   = |V| - 1 positions (eq. 13's convention, 3d/2 - 2 for parity; the answer is never fed back): an
+   erratum whose conclusion (T polynomial in d) survives;
+6. context, not deciding: log10 of eq. 10 (``verify.phi``, C = 1, no polylog) with sub-task supervision
+   (T, N = max fan-in, D, A from step 4) and without (T = N = d: the answer as one gate, eq. 22's psi of
+   its truth table for d <= 6; above that only the factor T^(16+3N), a lower bound). Eq. 10 has log T in
+   its O~; at T = 1 (a cone of one gate) it is not evaluated, and the row says so.
 
-With ``--train STEPS`` the paper's RNN (``numerics.train``, Algorithm 1 with mini-batches, a declared
-learning rate) learns the chosen output with sub-task supervision and end to end, over seeds, on all 2^d
-inputs; the row is "consistent" when sub-task supervision reaches zero free-running error on every seed
-(Section 6's positive result), with the steps each mode needed beside it. Training is not part of the
-quick ``check()``.
+What cannot be analysed is one line in the row, never a traceback: a file that cannot be read, an output
+tied to a constant (no gate computes it), an output that is a primary input (one BUF label, d = 1).
+Flip-flops (BENCH DFF, AIGER latches, BLIF .latch) are cut: their outputs are pseudo-inputs, their
+next-state signals pseudo-outputs.
 
-A separate row checks the "wide AND/OR become binary trees" sentence on its own: every AND/OR/XOR and
-negation of fan-in 3..8 reduced to fan-in 2 is a tree of N - 1 gates and depth ceil(log2 N) computing the
-same function on all inputs.
+Rule: ``exact`` (verify.evidence). Per circuit, every "check" comparison (label violations 0, mismatches 0,
+Lemma 3 misses 0, max |a| <= Lemma 3's bound, T = |V| - 1) must hold; "T = |V|" is the printed form
+(role "printed"), so a circuit whose checks hold reads "erratum" (conclusion survives).
+Controls: c17's sequence with its last label moved to the front (it then reads later positions and the
+sequence no longer recomputes the output) must fail; wide gates reduced with the negation at every level of
+the tree instead of the root only must fail.
 
-``check()`` runs this on ISCAS-85 c17, shipped as ``numerics/data/c17.bench`` (a copy of
-``shared/data/circuits/c17.bench``).
+The quick preset runs the circuits shipped in ``numerics/data`` (ISCAS-85 c17 with every output, MCNC
+cm138a from BLIF with every output, EPFL priority from binary AIGER at its largest cone): exact and
+decisive at that size, a few seconds. The suite over the public netlists is the CLI's:
 
-Run: ``python -m verify.circuits FILE [--output NAME] [--max-fanin K] [--show N] [--json]``.
+    python -m verify.circuits PATH... [--all-outputs] [--out table.md|.csv|.json]
+
+one row per circuit (the largest cone; ``--all-outputs``: one per output) with inputs, outputs, gates,
+d, T, depth and max fan-in before -> after reduction, the largest Lemma 3 constant, log10 phi with and
+without sub-tasks, the S6 verdict, a note and seconds. ``--out`` writes that table (missing folders are
+created). With ``--train STEPS`` (one file) the paper's RNN learns the chosen cone with and without
+sub-task supervision (``compare_training``; rule ``empirical``).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import sympy
 
 import numerics
 from numerics.circuit_io import CircuitFormatError, Netlist, read
-from numerics.circuits import Circuit, Gate, all_inputs, named_table
-from numerics.cone import Sequencing, describe, sequence
-from numerics.fanin import equivalent, reduce_fanin
-from verify import cli, lemma3, phi
-from verify.report import Verdict
+from numerics.circuits import (
+    WIDE_KINDS,
+    Circuit,
+    Gate,
+    all_inputs,
+    evaluate_gates,
+    evaluate_packed,
+    named_table,
+    pack,
+)
+from numerics.cone import Sequencing, describe, largest_output, sequence_all
+from numerics.fanin import _tree, reduce_fanin
+from verify import cli
+from verify.evidence import Comparison, Control, Finding, compare
 
 CLAIMS = ("S6",)
 
 DATA = Path(numerics.__file__).parent / "data"
-EXHAUSTIVE_D = 12  # equivalence on all 2^d inputs up to here
-WIDE_KINDS = ("AND", "OR", "XOR", "NAND", "NOR", "XNOR")
+SUFFIXES = (".bench", ".aag", ".aig", ".blif")
+SHIPPED = ("c17.bench", "cm138a.blif", "priority.aig")
 
 
+# ------------------------------------------------------------------------------------------------ config
 @dataclass(frozen=True)
-class GateCheck:
-    """Lemma 3 for one distinct truth table of the circuit (labels +-1)."""
+class Config:
+    """What S6 runs on and how hard it checks (fields are the CLI flags)."""
+
+    circuits: tuple[str, ...] = field(default=SHIPPED, metadata={
+        "help": "circuits of the check (names in numerics/data, or paths); positional PATHs run the suite instead",
+        "cli": False})
+    all_outputs: bool = field(default=False, metadata={
+        "help": "analyse every output (default: the output with the largest cone; the shipped c17 and cm138a "
+                "always use every output)"})
+    output: str = field(default="", metadata={"help": "analyse only this output (one file)"})
+    max_fanin: int = field(default=2, metadata={"help": "reduce gates to fan-in <= K", "range": (2, 6)})
+    samples: int = field(default=4096, metadata={"help": "seeded inputs of the whole netlist for the recompute check",
+                                                  "range": (64, 1 << 20)})
+    exhaustive_d: int = field(default=12, metadata={"help": "also check every input of the cone when d <= this",
+                                                     "range": (0, 20)})
+    seed: int = field(default=0, metadata={"help": "seed of the sampled inputs", "range": (0, 2**32 - 1)})
+    wide_max: int = field(default=8, metadata={"help": "wide-gate check: fan-in 3..WIDE_MAX", "range": (3, 12)})
+
+    @classmethod
+    def quick(cls) -> Config:
+        return cls()
+
+    @classmethod
+    def full(cls) -> Config:
+        return cls(all_outputs=True, samples=16384, exhaustive_d=16, wide_max=10)
+
+
+# ------------------------------------------------------------------------------------------------ Lemma 3
+@dataclass(frozen=True)
+class TableCheck:
+    """Lemma 3 for one distinct label table (labels +-1): degree, max |a_i|, nodes missed, the all-gate bound."""
 
     table: tuple[int, ...]
-    kind: str
-    count: int
     fanin: int
+    count: int
     degree: int
     max_abs: sympy.Expr
-    hits: bool
-    lemma3_bound: sympy.Expr
-
-    @property
-    def within_bound(self) -> bool:
-        return bool(self.max_abs <= self.lemma3_bound)
+    misses: int
+    bound: sympy.Expr
 
 
-def gate_checks(circuit: Circuit) -> list[GateCheck]:
-    """Lemma 3 for every distinct gate table of ``circuit`` (exact, through the real nodes)."""
-    counts: dict[tuple[int, ...], list] = {}
-    for gate in circuit.gates:
-        counts.setdefault(gate.table, [gate.kind, 0])[1] += 1
+@functools.cache
+def _lemma3_table(table: tuple[int, ...]) -> tuple[int, sympy.Expr, int, sympy.Expr]:
+    """(degree, max |a_i|, nodes where psi misses the label, Lemma 3's max over all gates of this fan-in)."""
+    from verify import lemma3
+
+    fanin = len(table).bit_length() - 1
+    basis = lemma3.real_basis(fanin)
+    r = lemma3.rational_coefficients(table, "pm1", basis)
+    values = lemma3.label_values(table, "pm1")
+    # psi(scale * u_k) = sum_i a_i (scale u_k)^i = sum_i r_i u_k^i: exact rationals.
+    misses = sum(sum((ri * u**i for i, ri in enumerate(r)), Fraction(0)) != v for u, v in zip(basis.u, values,
+                                                                                               strict=True))
+    degree = max((i for i, ri in enumerate(r) if ri != 0), default=0)
+    value, _ = lemma3.gate_max_abs_coefficient(table, "pm1")
+    return degree, value, misses, lemma3.constants(fanin, "pm1").max_abs_coefficient
+
+
+def lemma3_checks(gates: Sequence[Gate]) -> list[TableCheck]:
+    """Lemma 3 for every distinct table among ``gates`` (fan-in 1..6)."""
+    counts: dict[tuple[int, ...], int] = {}
+    for g in gates:
+        counts[g.table] = counts.get(g.table, 0) + 1
     out = []
-    for table, (kind, count) in counts.items():
+    for table, count in counts.items():
         fanin = len(table).bit_length() - 1
-        psi = lemma3.psi_for_gate(table, "pm1")
-        hits = all(sympy.radsimp(sympy.expand(psi.as_expr().subs(lemma3.x, node))) == 2 * v - 1
-                   for node, v in zip(lemma3.nodes(fanin), table, strict=True))
-        value, _ = lemma3.gate_max_abs_coefficient(table, "pm1")
-        out.append(GateCheck(table, kind, count, fanin, int(psi.degree()), value, hits,
-                             lemma3.constants(fanin, "pm1").max_abs_coefficient))
+        if not 1 <= fanin <= 6:
+            continue  # counted by the label check (fan-in 0 or > k)
+        degree, value, misses, bound = _lemma3_table(table)
+        out.append(TableCheck(table, fanin, count, degree, value, misses, bound))
     return out
 
 
-def answer_table(circuit: Circuit) -> tuple[int, ...]:
-    """The final answer as one gate of fan-in d: its truth table over all 2^d inputs."""
-    return tuple(int(v) for v in circuit.evaluate(all_inputs(circuit.d))[:, -1])
-
-
+# ------------------------------------------------------------------------------------------------ phi
 @dataclass(frozen=True)
 class PhiPair:
-    """log10 of eq. 10 with and without sub-task supervision (C = 1, no polylog), and what each used."""
+    """log10 of eq. 10 (C = 1, no polylog) with and without sub-tasks; None with a note where not evaluated."""
 
-    with_sub: float
-    without: float
-    with_psi: phi.Psi
-    without_psi: phi.Psi | None  # None: d > 6, only the T^(16+3N) factor (a lower bound)
-    T_with: int
-    T_without: int
+    with_sub: float | None
+    without: float | None
+    without_exact: bool  # False: d > 6, only the factor T^(16+3N) (a lower bound)
+    note: str = ""
 
 
-def phi_pair(circuit: Circuit, checks: list[GateCheck]) -> PhiPair:
-    """Eq. 10 for the circuit's sequence and for the end-to-end task (see the module docstring)."""
-    degree = max(c.degree for c in checks)
-    a2 = max((sympy.expand(c.max_abs**2) for c in checks), key=lambda v: float(v))
-    with_psi = phi.Psi("lemma3 per gate", circuit.max_fanin, degree, a2)
-    with_sub = phi.log10(phi.phi_value(circuit.T, with_psi))
-    d = circuit.d
-    if d <= lemma3.MAX_FANIN:
-        table = answer_table(circuit)
-        value, _ = lemma3.gate_max_abs_coefficient(table, "pm1")
-        psi = phi.Psi("lemma3 (eq. 22, answer as one gate)", d, int(lemma3.psi_for_gate(table, "pm1").degree()),
-                      sympy.expand(value**2))
-        return PhiPair(with_sub, phi.log10(phi.phi_value(d, psi)), with_psi, psi, circuit.T, d)
-    return PhiPair(with_sub, (16 + 3 * d) * math.log10(d), with_psi, None, circuit.T, d)
+def _log10_phi(t: int, n: int, degree: int, a2: sympy.Expr) -> float | None:
+    from verify import phi
+
+    value = phi.phi_value(t, phi.Psi("eq. 10", n, degree, a2))
+    out = phi.log10(value)
+    return out if math.isfinite(out) else None
 
 
-def wide_gate_rows(max_n: int = 8) -> Verdict:
-    """Section 6's "AND/OR decompose into binary trees": every wide kind, fan-in 3..max_n, to fan-in 2."""
-    bad = []
-    for kind in WIDE_KINDS:
-        for n in range(3, max_n + 1):
-            wide = Circuit(n, (Gate(tuple(range(n)), named_table(kind, n), "y", kind),))
-            tree = reduce_fanin(wide, 2)
-            if not (len(tree.gates) == n - 1 and tree.depth() == math.ceil(math.log2(n)) and tree.max_fanin == 2
-                    and equivalent(wide, tree, samples=1 << n)):
-                bad.append(f"{kind}{n}")
-    cases = len(WIDE_KINDS) * (max_n - 2)
-    return Verdict(
-        "S6", "holds" if not bad else "fails",
-        f"wide gates -> binary trees: {cases - len(bad)}/{cases} of AND/OR/XOR/NAND/NOR/XNOR with fan-in 3..{max_n} "
-        f"become N-1 fan-in-2 gates of depth ceil(log2 N), equal on all inputs (negation at the root only)"
-        + (f"; failed: {', '.join(bad)}" if bad else ""),
-        measured=cases - len(bad), claimed=cases, relation="eq")
+def phi_pair(circuit: Circuit, checks: Sequence[TableCheck], answer: tuple[int, ...] | None) -> PhiPair:
+    """Eq. 10 for the sequence and for the end-to-end task (module docstring, step 6); never raises."""
+    if circuit.T < 2:
+        return PhiPair(None, None, False, f"eq. 10 not evaluated: T = {circuit.T} (its O~ has log T)")
+    try:
+        degree = max(c.degree for c in checks)
+        a2 = max((sympy.expand(c.max_abs**2) for c in checks), key=lambda v: float(v))
+        with_sub = _log10_phi(circuit.T, circuit.max_fanin, degree, a2)
+        d = circuit.d
+        if answer is not None and d >= 2:
+            _, value, _, _ = _lemma3_table(answer)
+            deg, _, _, _ = _lemma3_table(answer)
+            return PhiPair(with_sub, _log10_phi(d, d, deg, sympy.expand(value**2)), True)
+        if d >= 2:
+            return PhiPair(with_sub, (16 + 3 * d) * math.log10(d), False)
+        return PhiPair(with_sub, None, False, "end to end not evaluated: d = 1 (T = 1)")
+    except (ImportError, ValueError, TypeError, ArithmeticError) as exc:
+        return PhiPair(None, None, False, f"eq. 10 not evaluated: {type(exc).__name__}: {exc}")
+
+
+# ------------------------------------------------------------------------------------------------ measure
+@dataclass(frozen=True)
+class OutputData:
+    """What S6 measured on one output of one circuit (``reason`` set: nothing could be measured, and why)."""
+
+    output: str
+    reason: str = ""
+    before: Any = None  # numerics.cone.Shape
+    after: Any = None
+    max_fanin: int = 2
+    labels: int = 0
+    label_violations: int = 0
+    samples: int = 0
+    final_mismatches: int = 0
+    named_labels: int = 0
+    named_mismatches: int = 0
+    exhaustive: int = 0  # inputs checked against the unreduced cone (0: d too large)
+    exhaustive_mismatches: int = 0
+    tables: tuple[TableCheck, ...] = ()
+    phi: PhiPair | None = None
+    seconds: float = 0.0
 
 
 @dataclass(frozen=True)
-class CircuitReport:
-    """Everything the S6 rows say about one output of one circuit."""
+class CircuitData:
+    """One circuit file: its size and every analysed output (``error``: the file could not be read)."""
 
     source: str
-    seq: Sequencing
-    equivalent: bool
-    equivalence: str
-    reads_earlier: bool
-    checks: list[GateCheck]
-    phi: PhiPair
-    seconds: float
+    inputs: int = 0
+    outputs: int = 0
+    latches: int = 0
+    gates: int = 0
+    choice: str = ""  # which outputs: "all outputs", "largest cone", "output NAME"
+    results: tuple[OutputData, ...] = ()
+    error: str = ""
+    seconds: float = 0.0
 
 
-def analyse(netlist: Netlist, source: str, output: str | None = None, max_fanin: int = 2) -> CircuitReport:
+@dataclass(frozen=True)
+class WideData:
+    """Wide gates reduced to fan-in 2, per kind: worst |gates - (N-1)|, |depth - ceil(log2 N)|, mismatches."""
+
+    max_n: int
+    gate_excess: dict[str, int]
+    depth_excess: dict[str, int]
+    mismatches: dict[str, int]
+    planted: str = ""
+
+
+@dataclass(frozen=True)
+class Data:
+    circuits: tuple[CircuitData, ...]
+    wide: WideData | None
+
+
+def label_violations(n_inputs: int, gates: Sequence[Gate], k: int) -> int:
+    """Labels that read no position, more than k positions, or a position not earlier than their own."""
+    return sum(1 for g, gate in enumerate(gates)
+               if not 1 <= gate.fanin <= k or min(gate.parents) < 0 or max(gate.parents) >= n_inputs + g)
+
+
+def _bits(v: int) -> int:
+    return int(v).bit_count()
+
+
+def measure_output(netlist: Netlist, seq: Sequencing, gates: Sequence[Gate], net_values: dict[str, int],
+                   columns: dict[str, int], config: Config) -> OutputData:
+    """Steps 2-4 and 6 on one output's sequence ``gates`` over the cone inputs of ``seq.circuit``.
+
+    ``gates`` is normally ``seq.circuit.gates``; the control passes a planted list. ``net_values`` holds the
+    netlist's signals and outputs on the sampled inputs (bit-parallel), ``columns`` its input columns.
+    """
     start = time.perf_counter()
-    seq = sequence(netlist, output, max_fanin)
-    d = seq.circuit.d
-    exhaustive = d <= EXHAUSTIVE_D
-    same = equivalent(seq.original, seq.circuit, samples=1 << d if exhaustive else 4096, seed=0)
-    reads_earlier = all(0 < g.fanin <= max_fanin and max(g.parents) < d + k for k, g in enumerate(seq.circuit.gates))
-    checks = gate_checks(seq.circuit)
-    pair = phi_pair(seq.circuit, checks)
-    return CircuitReport(source, seq, same, "all inputs" if exhaustive else "4096 seeded inputs", reads_earlier,
-                         checks, pair, time.perf_counter() - start)
+    circuit = seq.circuit
+    n, k = circuit.n_inputs, seq.max_fanin
+    batch = config.samples
+    full = (1 << batch) - 1
+    values = evaluate_packed(n, gates, [columns[nm] for nm in circuit.input_names], batch)
+    final_mismatches = _bits((values[-1] ^ net_values[seq.output]) & full)
+    named = [(g, gate.name) for g, gate in enumerate(gates) if gate.name in net_values and gate.name != seq.output]
+    named_mismatches = sum(1 for g, nm in named if (values[n + g] ^ net_values[nm]) & full)
+    exhaustive = exhaustive_mismatches = 0
+    if n <= config.exhaustive_d:
+        x = all_inputs(n)
+        want = evaluate_gates(n, seq.original.gates, x)[:, -1]
+        got = evaluate_gates(n, gates, x)[:, -1]
+        exhaustive, exhaustive_mismatches = len(x), int(np.count_nonzero(want != got))
+    tables = lemma3_checks(gates)
+    answer = None
+    if 2 <= n <= 6:
+        answer = tuple(int(v) for v in evaluate_gates(n, seq.original.gates, all_inputs(n))[:, -1])
+    pair = phi_pair(circuit, tables, answer) if tables else PhiPair(None, None, False, "no Lemma 3 table")
+    return OutputData(seq.output, "", seq.before, seq.after, k, len(gates), label_violations(n, gates, k), batch,
+                      final_mismatches, len(named), named_mismatches, exhaustive, exhaustive_mismatches,
+                      tuple(tables), pair, time.perf_counter() - start)
 
 
-def rows(report: CircuitReport) -> list[Verdict]:
-    """The S6 verdict rows of one analysed circuit."""
-    s, checks, p = report.seq, report.checks, report.phi
-    b, a = s.before, s.after
-    worst = max(checks, key=lambda c: float(c.max_abs))
-    top_degree = max(c.degree for c in checks)
-    ok = report.equivalent and report.reads_earlier and all(c.hits and c.within_bound for c in checks)
-    without = (f"{p.without:.1f} (T={p.T_without}, N={s.circuit.d}, eq. 22 deg {p.without_psi.degree}, "
-               f"max |a| {float(p.without_psi.max_abs):.4g})" if p.without_psi is not None
-               else f">= {p.without:.1f} (T=N={p.T_without}: T^(16+3N) only)")
-    evidence = (
-        f"{report.source} output {s.output}: cone d={a.d}, |V|={b.V}->{a.V}, |S|={b.gates}->{a.gates}, T={a.T}, "
-        f"depth {b.depth}->{a.depth}, max fan-in {b.max_fanin}->{a.max_fanin} (k={s.max_fanin}); "
-        f"reduced == original on {report.equivalence}: {report.equivalent}; every label reads <= k earlier "
-        f"positions: {report.reads_earlier}; Lemma 3: {sum(c.hits for c in checks)}/{len(checks)} distinct gate "
-        f"tables interpolated exactly, max deg {top_degree}, max |a| = {worst.max_abs} = "
-        f"{float(worst.max_abs):.4g} ({worst.kind or 'table'} fan-in {worst.fanin}; all-gate bound "
-        f"{float(worst.lemma3_bound):.4g}); log10 phi (eq. 10, C=1) with sub-tasks {p.with_sub:.1f} "
-        f"(T={p.T_with}, N={a.max_fanin}, D={top_degree}), without {without}"
-    )
-    structure = Verdict("S6", "holds" if ok else "fails", evidence,
-                        measured={"V": a.V, "T": a.T, "S": a.gates, "depth": a.depth, "max_fanin": a.max_fanin,
-                                  "max_abs_coefficient": float(worst.max_abs), "max_degree": top_degree,
-                                  "log10_phi_subtasks": p.with_sub, "log10_phi_end_to_end": p.without},
-                        claimed={"max_fanin": s.max_fanin, "lemma3": "every gate interpolated exactly"},
-                        relation="le",
-                        details={"gates": [{"table": "".join(map(str, c.table)), "kind": c.kind, "count": c.count,
-                                            "fanin": c.fanin, "degree": c.degree, "max_abs": str(c.max_abs),
-                                            "max_abs_float": float(c.max_abs), "hits": c.hits,
-                                            "lemma3_bound": float(c.lemma3_bound)} for c in checks],
-                                 "seconds": report.seconds})
-    length = Verdict(
-        "S6", "holds" if a.T == a.V else "erratum",
-        f"{report.source} {s.output}: printed 'S with length T := |V|' gives T={a.V}; the sequence has "
-        f"|S|={a.gates} labels and T = d + |S| - 1 = |V| - 1 = {a.T} positions (eq. 13's convention, "
-        f"3d/2-2 for parity: the answer is never fed back); off by one, T stays polynomial in d",
-        measured=a.T, claimed=a.V, relation="eq")
-    return [structure, length]
+def netlist_values(netlist: Netlist, config: Config) -> tuple[dict[str, int], dict[str, int]]:
+    """(signal and output name -> packed values, input name -> packed column) on ``samples`` seeded inputs."""
+    x = np.random.default_rng(config.seed).integers(0, 2, size=(config.samples, netlist.n_inputs), dtype=np.uint8)
+    cols = pack(x)
+    values = evaluate_packed(netlist.n_inputs, netlist.gates, cols, config.samples)
+    out = {netlist.signal_name(p): v for p, v in enumerate(values)}
+    constants = dict(netlist.constants)
+    full = (1 << config.samples) - 1
+    for name, pos in netlist.all_outputs:
+        out[name] = (full if constants[name] else 0) if pos is None else values[pos]
+    return out, dict(zip(netlist.input_names, cols, strict=True))
 
 
+def _resolve(name: str) -> Path:
+    path = Path(name)
+    return path if path.exists() or path.is_absolute() or len(path.parts) > 1 else DATA / name
+
+
+def measure_file(path: str | Path, config: Config, every_output: bool | None = None) -> CircuitData:
+    """Read one circuit file and measure the chosen outputs; a file that cannot be read is a CircuitData with
+    ``error`` (never an exception for bad input)."""
+    start = time.perf_counter()
+    path = Path(path)
+    source = path.name
+    try:
+        netlist = read(path)
+    except (CircuitFormatError, ValueError) as exc:
+        return CircuitData(source, error=str(exc), seconds=time.perf_counter() - start)
+    n_pi = netlist.n_inputs - len(netlist.latches)
+    head = {"inputs": n_pi, "outputs": len(netlist.outputs), "latches": len(netlist.latches),
+            "gates": len(netlist.gates)}
+    try:
+        if config.output:
+            names, choice = [config.output], f"output {config.output}"
+        elif every_output if every_output is not None else config.all_outputs:
+            names, choice = list(netlist.output_names), "all outputs"
+        else:
+            names, choice = [largest_output(netlist)], "largest cone"
+        seqs = sequence_all(netlist, config.max_fanin, names)
+        net_values, columns = netlist_values(netlist, config)
+        results = tuple(OutputData(nm, reason=s) if isinstance(s, str)
+                        else measure_output(netlist, s, s.circuit.gates, net_values, columns, config)
+                        for nm, s in seqs.items())
+    except ValueError as exc:  # an unknown --output, every output constant, a constant gate to reduce
+        return CircuitData(source, **head, error=str(exc), seconds=time.perf_counter() - start)
+    return CircuitData(source, **head, choice=choice, results=results, seconds=time.perf_counter() - start)
+
+
+def measure_wide(max_n: int, planted: bool = False) -> WideData:
+    """Every wide kind of fan-in 3..max_n reduced to fan-in 2 (``planted``: negation at every tree level)."""
+    gate_excess, depth_excess, mismatches = {}, {}, {}
+    for kind in WIDE_KINDS:
+        ge = de = mm = 0
+        for n in range(3, max_n + 1):
+            wide = Circuit(n, (Gate(tuple(range(n)), named_table(kind, n), "y", kind),))
+            if planted:
+                gates: list[Gate] = []
+                _tree(list(range(n)), kind, kind, 2, "y", n, gates)
+                tree = Circuit(n, tuple(gates))
+            else:
+                tree = reduce_fanin(wide, 2)
+            x = all_inputs(n)
+            ge = max(ge, abs(len(tree.gates) - (n - 1)))
+            de = max(de, abs(tree.depth() - math.ceil(math.log2(n))))
+            mm += int(np.count_nonzero(wide.evaluate(x)[:, -1] != tree.evaluate(x)[:, -1]))
+        gate_excess[kind], depth_excess[kind], mismatches[kind] = ge, de, mm
+    return WideData(max_n, gate_excess, depth_excess, mismatches,
+                    "negation at every level of the tree" if planted else "")
+
+
+def measure(config: Config) -> Data:
+    """The shipped circuits (c17 and cm138a with every output) and the wide-gate reduction."""
+    files = [_resolve(c) for c in config.circuits]
+    circuits = tuple(measure_file(p, config, True if p.name in {"c17.bench", "cm138a.blif"} else None)
+                     for p in files)
+    return Data(circuits, measure_wide(config.wide_max))
+
+
+# ------------------------------------------------------------------------------------------------ decide
+def output_comparisons(source: str, r: OutputData) -> list[Comparison]:
+    """The comparisons of one analysed output (empty when it has a ``reason``)."""
+    if r.reason:
+        return []
+    a = r.after
+    p = {"circuit": source, "output": r.output, "d": a.d, "k": r.max_fanin}
+    comps = [
+        compare("labels reading no, > k or non-earlier positions", "Section 6 (O(1) in-degree, topological order)",
+                r.label_violations, "eq", 0, params={**p, "labels": r.labels}),
+        compare("inputs where the final label != the netlist's output", "Section 6 (S computes f)",
+                r.final_mismatches, "eq", 0, params={**p, "seeded inputs": r.samples}),
+        compare("named labels != the netlist's signal", "Section 6 (labels are the gates l_v)", r.named_mismatches,
+                "eq", 0, params={**p, "named labels": r.named_labels, "seeded inputs": r.samples}),
+    ]
+    if r.exhaustive:
+        comps.append(compare("inputs where the reduced cone != the unreduced cone", "Section 6 (binary trees)",
+                             r.exhaustive_mismatches, "eq", 0, params={**p, "inputs": r.exhaustive}))
+    if r.tables:
+        comps.append(compare("label values psi misses at the real nodes", "Lemma 3, eq. 22",
+                             sum(t.misses * t.count for t in r.tables), "eq", 0,
+                             params={**p, "distinct tables": len(r.tables)}))
+        for fanin in sorted({t.fanin for t in r.tables}):
+            worst = max((t for t in r.tables if t.fanin == fanin), key=lambda t: float(t.max_abs))
+            comps.append(compare("max |a_i| over the labels' psi", "Lemma 3 (max over all gates of fan-in N)",
+                                 worst.max_abs, "le", worst.bound,
+                                 params={**p, "N": fanin, "table": "".join(map(str, worst.table))}))
+    comps.append(compare("sequence length T", "Section 6 'T := |V|'", a.T, "eq", a.V, params=p, role="printed"))
+    comps.append(compare("sequence length T", "eq. 13's convention: d + |S| - 1", a.T, "eq", a.V - 1, params=p,
+                         role="corrected"))
+    if r.phi is not None and r.phi.with_sub is not None and r.phi.without is not None:
+        comps.append(compare("log10 phi with sub-tasks", "eq. 10 (C = 1)", r.phi.with_sub,
+                             "lt" if r.phi.without_exact else "le", r.phi.without, params=p, role="context",
+                             note="right side: end to end" + ("" if r.phi.without_exact
+                                                              else ", lower bound T^(16+3N) only")))
+    return comps
+
+
+def circuit_finding(c: CircuitData) -> Finding:
+    """One circuit: every analysed output's comparisons, rule ``exact``; unreadable / nothing analysable
+    reads not yet checked with the reason."""
+    notes = [f"{r.output}: {r.reason}" for r in c.results if r.reason]
+    notes += [f"{r.output}: {r.phi.note}" for r in c.results if r.phi is not None and r.phi.note]
+    comps = [x for r in c.results for x in output_comparisons(c.source, r)]
+    why = c.error or (None if comps else "; ".join(notes) or "no output to analyse")
+    scope = (f"{c.source}: {c.inputs} inputs, {c.outputs} outputs, {c.latches} flip-flops cut, {c.gates} gates; "
+             f"{c.choice}" + (f"; {'; '.join(notes)}" if notes and comps else ""))
+    return Finding("S6", "exact", tuple(comps), part=c.source, scope=scope if not c.error else "",
+                   printed="T := |V|", corrected="T = |V| - 1 = d + |S| - 1 (the answer is never fed back)",
+                   conclusion_survives=True, not_checked=why,
+                   details={"seconds": round(c.seconds, 3)})
+
+
+def wide_finding(w: WideData) -> Finding:
+    comps = []
+    for kind in WIDE_KINDS:
+        params = {"kind": kind, "N": f"3..{w.max_n}"}
+        comps += [compare("max |gates - (N - 1)|", "Section 6 (binary trees)", w.gate_excess[kind], "eq", 0,
+                          params=params),
+                  compare("max |depth - ceil(log2 N)|", "Section 6 (binary trees)", w.depth_excess[kind], "eq", 0,
+                          params=params),
+                  compare("inputs where the tree != the wide gate", "Section 6 (binary trees)", w.mismatches[kind],
+                          "eq", 0, params=params)]
+    return Finding("S6", "exact", tuple(comps), part="wide gates",
+                   scope=f"AND/OR/XOR/NAND/NOR/XNOR of fan-in 3..{w.max_n} to fan-in 2, on all inputs"
+                   + (f" (planted: {w.planted})" if w.planted else ""))
+
+
+def decide(data: Data) -> list[Finding]:
+    """Rule ``exact`` per circuit and for the wide gates (module docstring)."""
+    out = [circuit_finding(c) for c in data.circuits]
+    if data.wide is not None:
+        out.append(wide_finding(data.wide))
+    return out
+
+
+def check(config: Config | None = None) -> list[Finding]:
+    """S6 on the shipped circuits and the wide-gate reduction (quick preset: a few seconds)."""
+    return decide(measure(config or Config.quick()))
+
+
+def controls(findings: list[Finding]) -> list[Control]:
+    """c17 with its last label moved to the front; wide gates with the negation at every tree level."""
+    config = Config.quick()
+    netlist = read(DATA / "c17.bench")
+    seq = sequence_all(netlist, 2, ["G22gat"])["G22gat"]
+    assert not isinstance(seq, str)
+    gates = seq.circuit.gates
+    planted = (gates[-1], *gates[:-1])
+    net_values, columns = netlist_values(netlist, config)
+    bad = measure_output(netlist, seq, planted, net_values, columns, config)
+    planted_circuit = CircuitData("c17.bench", 5, 2, 0, 6, "output G22gat (planted)", (bad,))
+    return [Control("S6", "c17's sequence for G22gat with its last label moved to the front",
+                    circuit_finding(planted_circuit), part="c17.bench"),
+            Control("S6", "wide gates reduced with the negation at every level of the tree",
+                    wide_finding(measure_wide(config.wide_max, planted=True)), part="wide gates")]
+
+
+# ------------------------------------------------------------------------------------------------ suite
+def expand(paths: Sequence[str | Path]) -> list[Path]:
+    """Files and folders (recursively: every .bench/.aag/.aig/.blif), in the order given, folders sorted."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES)
+        else:
+            out.append(p)  # a missing file becomes a row that says so
+    return out
+
+
+def _fmt(v: float | None, digits: int = 1) -> str:
+    return "" if v is None else f"{v:.{digits}f}"
+
+
+def suite_rows(c: CircuitData) -> list[dict[str, Any]]:
+    """Table rows of one circuit: one per analysed output, or one saying why there is none."""
+    base = {"circuit": c.source, "inputs": c.inputs, "outputs": c.outputs, "latches": c.latches,
+            "gates": c.gates}
+    if c.error or not c.results:
+        finding = circuit_finding(c)
+        return [{**base, "output": "", "verdict": finding.verdict, "note": c.error or finding.not_checked or "",
+                 "seconds": round(c.seconds, 3)}]
+    rows = []
+    for r in c.results:
+        finding = circuit_finding(CircuitData(c.source, c.inputs, c.outputs, c.latches, c.gates, c.choice, (r,)))
+        row: dict[str, Any] = {**base, "output": r.output + (" (largest cone)" if c.choice == "largest cone" else "")}
+        if not r.reason:
+            b, a = r.before, r.after
+            worst = max(r.tables, key=lambda t: float(t.max_abs)) if r.tables else None
+            bad = [x for x in finding.comparisons if x.role == "check" and not x.holds]
+            row.update({"d": a.d, "T": a.T, "|V|": a.V, "depth": f"{b.depth}->{a.depth}",
+                        "max fan-in": f"{b.max_fanin}->{a.max_fanin}",
+                        "max |a| (Lemma 3)": "" if worst is None else f"{float(worst.max_abs):.4g}",
+                        "log10 phi sub-tasks": _fmt(r.phi.with_sub if r.phi else None),
+                        "log10 phi end to end": ("" if r.phi is None or r.phi.without is None else
+                                                 ("" if r.phi.without_exact else ">= ") + _fmt(r.phi.without))})
+            note = "; ".join(x.quantity for x in bad) or (r.phi.note if r.phi else "")
+        else:
+            note = r.reason
+        row.update({"verdict": finding.verdict, "note": note, "seconds": round(r.seconds, 3)})
+        rows.append(row)
+    return rows
+
+
+def run_suite(paths: Sequence[str | Path], config: Config, progress: bool = True) -> pd.DataFrame:
+    """The suite table over files and folders (one row per circuit, or per output with ``all_outputs``)."""
+    from tqdm import tqdm
+
+    files = expand(paths)
+    rows: list[dict[str, Any]] = []
+    bar = tqdm(files, desc="circuits", unit="file", disable=None if progress else True, file=sys.stderr)
+    for path in bar:
+        bar.set_postfix_str(path.name)
+        rows += suite_rows(measure_file(path, config))
+    columns = ["circuit", "inputs", "outputs", "latches", "gates", "output", "d", "T", "|V|", "depth", "max fan-in",
+               "max |a| (Lemma 3)", "log10 phi sub-tasks", "log10 phi end to end", "verdict", "note", "seconds"]
+    frame = pd.DataFrame(rows)
+    return frame.reindex(columns=columns).fillna("")
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """The suite table as .md, .csv, .json or .parquet (missing folders are created)."""
+    suffix = path.suffix.lower()
+    if suffix not in {".md", ".csv", ".json", ".parquet"}:
+        raise ValueError(f"--out {path}: the suite table is written as .md, .csv, .json or .parquet")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".md":
+        path.write_text(markdown(frame) + "\n")
+    elif suffix == ".csv":
+        frame.to_csv(path, index=False)
+    elif suffix == ".json":
+        path.write_text(frame.to_json(orient="records", indent=1))
+    else:
+        frame.astype(str).to_parquet(path, index=False)
+
+
+def markdown(frame: pd.DataFrame) -> str:
+    cols = list(frame.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for _, row in frame.iterrows():
+        lines.append("| " + " | ".join(str(row[c]).replace("|", "\\|") for c in cols) + " |")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------------ training
 @dataclass(frozen=True)
 class TrainSetup:
     """Training for the S6 comparison: Algorithm 1 with mini-batches and a fixed, declared learning rate
@@ -247,78 +599,106 @@ def compare_training(circuit: Circuit, setup: TrainSetup = TrainSetup()) -> pd.D
     return pd.concat(frames, ignore_index=True)
 
 
-def training_row(frame: pd.DataFrame, label: str) -> Verdict:
-    """S6's positive result measured: does sub-task supervision learn the circuit (zero free-running error)?"""
+def training_finding(frame: pd.DataFrame, label: str) -> Finding:
+    """S6's positive result measured (rule ``empirical``): every seed with sub-task supervision reaches zero
+    free-running error within the budget (a run that does not is censored at the budget, and fails the
+    rule); end to end is context."""
     from numerics.train import steps_to_learn
 
     learned = {sup: [steps_to_learn(g) for _, g in frame[frame.supervision == sup].groupby("seed")]
                for sup in ("subtasks", "end_to_end")}
-    final = frame[frame.metric == "fr_error"].sort_values("step").groupby(["supervision", "seed"]).value.last()
-
-    def show(sup: str) -> str:
-        steps = ", ".join("never" if s is None else str(s) for s in learned[sup])
-        return f"{sup}: zero error at step [{steps}], final error mean {final[sup].mean():.3f}"
-
-    ok = all(s is not None for s in learned["subtasks"])
-    return Verdict("S6", "consistent" if ok else "inconsistent",
-                   f"RNN on {label} ({len(learned['subtasks'])} seeds): {show('subtasks')}; {show('end_to_end')}",
-                   measured=dict(learned), claimed="sub-task supervision learns", relation="rate")
-
-
-def load(path: str | Path | None) -> tuple[Netlist, str, str | None]:
-    """(netlist, label, default output): the file, or the shipped c17."""
-    if path is not None:
-        return read(path), Path(path).name, None
-    return read(DATA / "c17.bench"), "c17", None
+    budget = int(frame.step.max())
+    comps = [compare("seeds reaching zero free-running error", "Section 6 (sub-task supervision learns f)",
+                     sum(s is not None for s in learned["subtasks"]), "eq", len(learned["subtasks"]),
+                     params={"circuit": label, "supervision": "subtasks", "steps": budget}),
+             compare("seeds reaching zero free-running error", "end to end (no sub-tasks)",
+                     sum(s is not None for s in learned["end_to_end"]), "ge", 0,
+                     params={"circuit": label, "supervision": "end_to_end", "steps": budget}, role="context")]
+    return Finding("S6", "empirical", tuple(comps), part=f"RNN on {label}",
+                   details={k: [None if s is None else int(s) for s in v] for k, v in learned.items()})
 
 
-def check(path: str | Path | None = None, output: str | None = None, max_fanin: int = 2) -> list[Verdict]:
-    """S6 rows for one circuit output (default: c17's first output) and the wide-gate row."""
-    netlist, source, default_output = load(path)
-    return [*rows(analyse(netlist, source, output or default_output, max_fanin)), wide_gate_rows()]
-
-
-def detail(report: CircuitReport, show: int) -> str:
-    s = report.seq
-    lines = [f"{report.source}: output {s.output}, max fan-in k = {s.max_fanin} ({report.seconds:.3f} s)",
-             f"{'':8}{'d':>6}{'|S|':>8}{'|V|':>8}{'T':>8}{'depth':>7}{'fan-in':>8}"]
-    for label, sh in (("before", s.before), ("after", s.after)):
-        lines.append(f"{label:8}{sh.d:>6}{sh.gates:>8}{sh.V:>8}{sh.T:>8}{sh.depth:>7}{sh.max_fanin:>8}")
-    lines.append("\nLemma 3 per distinct gate (labels +-1):")
-    lines.append(f"  {'kind':<6}{'table':<18}{'count':>6}{'N':>3}{'deg':>5}{'max |a|':>14}{'bound(N)':>14}  hits")
-    for c in sorted(report.checks, key=lambda c: -float(c.max_abs)):
-        lines.append(f"  {c.kind or '-':<6}{''.join(map(str, c.table)):<18}{c.count:>6}{c.fanin:>3}{c.degree:>5}"
-                     f"{float(c.max_abs):>14.6g}{float(c.lemma3_bound):>14.6g}  {c.hits}")
-    if show:
-        lines.append(f"\nsub-task sequence (first {min(show, len(s.circuit.gates))} of {len(s.circuit.gates)}):")
-        lines += ["  " + ln for ln in describe(s.circuit, show)]
+# ------------------------------------------------------------------------------------------------ CLI
+def detail(c: CircuitData, show: int) -> str:
+    """Per output: shapes before/after, Lemma 3 per distinct table, the first ``show`` sub-tasks."""
+    lines = []
+    if c.error:
+        return f"{c.source}: {c.error}"
+    for r in c.results:
+        if r.reason:
+            lines.append(f"{c.source}: output {r.output}: {r.reason}")
+            continue
+        lines += [f"{c.source}: output {r.output}, max fan-in k = {r.max_fanin} ({r.seconds:.3f} s)",
+                  f"{'':8}{'d':>6}{'|S|':>8}{'|V|':>8}{'T':>8}{'depth':>7}{'fan-in':>8}"]
+        for label, sh in (("before", r.before), ("after", r.after)):
+            lines.append(f"{label:8}{sh.d:>6}{sh.gates:>8}{sh.V:>8}{sh.T:>8}{sh.depth:>7}{sh.max_fanin:>8}")
+        lines.append(f"  {'table':<18}{'count':>6}{'N':>3}{'deg':>5}{'max |a|':>14}{'bound(N)':>14}{'misses':>8}")
+        for t in sorted(r.tables, key=lambda t: -float(t.max_abs)):
+            lines.append(f"  {''.join(map(str, t.table)):<18}{t.count:>6}{t.fanin:>3}{t.degree:>5}"
+                         f"{float(t.max_abs):>14.6g}{float(t.bound):>14.6g}{t.misses:>8}")
+        lines.append("")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = cli.parser("python -m verify.circuits", __doc__)
-    parser.add_argument("file", nargs="?", type=Path, help="a .bench, .aag or .aig circuit (default: c17)")
-    parser.add_argument("--output", help="which output's cone to sequence (default: the first)")
-    parser.add_argument("--max-fanin", type=cli.int_in(2, lemma3.MAX_FANIN), default=2, metavar="K",
-                        help=f"reduce gates to fan-in <= K (2..{lemma3.MAX_FANIN}; default 2)")
-    parser.add_argument("--show", type=cli.int_in(0, 10**6), default=12, metavar="N",
-                        help="print the first N sub-tasks (default 12)")
+    parser = cli.parser("python -m verify.circuits", __doc__, Config)
+    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                        help="circuit files or folders (.bench .aag .aig .blif): run the suite, one row per circuit "
+                             "(--out then writes the table: .md .csv .json .parquet)")
+    parser.add_argument("--show", type=cli.int_in(0, 10**6), default=0, metavar="N",
+                        help="one file: print the first N sub-tasks of each analysed output (default 0)")
     parser.add_argument("--train", type=cli.int_in(0, 10**7), default=0, metavar="STEPS",
-                        help="also train the RNN for STEPS steps with and without sub-tasks (3 seeds; d <= 16)")
+                        help="one file: also train the RNN for STEPS steps with and without sub-tasks (3 seeds; "
+                             "d <= 16)")
     args = parser.parse_args(argv)
-    try:
-        netlist, source, default_output = load(args.file)
-        report = analyse(netlist, source, args.output or default_output, args.max_fanin)
-    except (CircuitFormatError, ValueError) as exc:
-        raise cli.UsageError(str(exc)) from None
-    out = [*rows(report), wide_gate_rows()]
+    config = cli.config(Config, args)
+    if not args.paths:
+        if args.train or args.show:
+            raise cli.UsageError("--train and --show need one circuit file")
+        findings = check(config)
+        return cli.emit(findings, args, controls=controls(findings))
+    for path in args.out:
+        if path.suffix.lower() not in {".md", ".csv", ".json", ".parquet"}:
+            raise cli.UsageError(f"--out {path}: the suite table is written as .md, .csv, .json or .parquet")
+    if len(args.paths) == 1 and args.paths[0].is_file() and (args.show or args.train):
+        return _one_file(args, config)
+    start = time.perf_counter()
+    frame = run_suite(args.paths, config)
+    if args.json:
+        print(frame.to_json(orient="records", indent=1))
+    else:
+        with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 250,
+                               "display.max_colwidth", 60):
+            print(frame.to_string(index=False))
+    for path in args.out:
+        write_table(frame, path)
+        print(f"wrote {path}", file=sys.stderr)
+    print(f"{len(frame)} rows, {frame.circuit.nunique() if len(frame) else 0} files, "
+          f"{time.perf_counter() - start:.1f} s", file=sys.stderr)
+    return 0
+
+
+def _one_file(args: Any, config: Config) -> int:
+    data = measure_file(args.paths[0], config)
+    findings = [circuit_finding(data)]
+    text = detail(data, args.show)
+    if args.show and data.results:
+        netlist = read(args.paths[0])
+        seqs = sequence_all(netlist, config.max_fanin, [r.output for r in data.results if not r.reason])
+        for name, s in seqs.items():
+            if not isinstance(s, str):
+                text += f"\nsub-task sequence of {name} (first {min(args.show, len(s.circuit.gates))} of " \
+                        f"{len(s.circuit.gates)}):\n" + "\n".join("  " + ln for ln in describe(s.circuit, args.show))
     if args.train:
-        if report.seq.circuit.d > 16:
-            raise cli.UsageError(f"--train needs a cone of d <= 16 inputs, {report.seq.output} has d = "
-                                 f"{report.seq.circuit.d}")
-        frame = compare_training(report.seq.circuit, TrainSetup(steps=args.train, every=max(1, args.train // 60)))
-        out.append(training_row(frame, f"{report.source}:{report.seq.output}"))
-    return cli.emit(out, as_json=args.json, detail=detail(report, args.show))
+        good = [r for r in data.results if not r.reason]
+        if not good or good[0].after.d > 16:
+            raise cli.UsageError("--train needs an analysable cone of d <= 16 inputs")
+        netlist = read(args.paths[0])
+        seq = sequence_all(netlist, config.max_fanin, [good[0].output])[good[0].output]
+        assert not isinstance(seq, str)
+        frame = compare_training(seq.circuit, TrainSetup(steps=args.train, every=max(1, args.train // 60)))
+        findings.append(training_finding(frame, f"{data.source}:{seq.output}"))
+    return cli.emit(findings, args, detail=text)
 
 
 if __name__ == "__main__":
