@@ -442,7 +442,7 @@ def chains() -> tuple[Step, ...]:
              Exact(lambda: sp.limit((2 / sp.E)**(dd / 3) / dd, dd, sp.oo), "gt", 0, "lim (2/e)^{d/3}/d"),
              fix=("exact", Exact(lambda: sp.limit(dd**sp.Rational(7, 6) * 2**(-dd / 3) * sp.exp(dd / 10), dd, sp.oo),
                                  "eq", 0,
-                                 "lim d^{7/6} 2^{−d/3} e^{d/10} (n|H|^{−1/3} ≤ √2 d^{7/6} 2^{−d/3} is e^{−Ω(d)})"),
+                                 "lim d^{7/6} 2^{−d/3} e^{d/10} (n|H|^{−1/3} ≤ 2^{1/6} d^{7/6} 2^{−d/3} is e^{−Ω(d)})"),
                   "1 − O(n d^{1/6} 2^{−d/3}) = 1 − e^{−Ω(d)} for n = poly(d)"),
              note="n = d stands for any unbounded n = poly(d); Lemma 12's failure probability is nε"),
         Step("PF", "Theorem 4 (loss)", "1/2 − loss = 1/(2α|H|), α → 1 (Lemma 15)", "loss ≥ 1/2 − O(e^{−d})",
