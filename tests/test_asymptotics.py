@@ -195,3 +195,24 @@ def test_certificate_is_an_exact_identity(x, y):
         for s, v in zip(SYMS, diff, strict=True):
             if v:
                 assert f"({s} ≳ 1)^{v}" in cert
+
+
+# ------------------------------------------------------------------------------------------------ CLI
+def test_cli_certificate_and_weakest(capsys):
+    from verify import cli
+
+    assert cli.guarded(asy.main, ["(a*b*c)**(1/3)", "Max(a, b, c)"]) == 0
+    assert "holds" in capsys.readouterr().out
+    argv = ["n**(3/2)*log(m)**3/m**(1/6)", "1", "--large", "m", "n", "--hyp", "m >= n**(3/2)*log(m)**3",
+            "--weakest", "m"]
+    assert cli.guarded(asy.main, argv) == 0
+    out = capsys.readouterr().out
+    assert "fails" in out and "m ≳ n**9*log(m)**18" in out
+
+
+@pytest.mark.parametrize("argv", [["a - b", "1"], ["a +", "1"], ["a", "b", "--hyp", "a b"]])
+def test_cli_bad_input_is_one_line(argv, capsys):
+    from verify import cli
+
+    assert cli.guarded(asy.main, argv) == 2
+    assert capsys.readouterr().err.count("\n") == 1

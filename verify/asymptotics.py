@@ -745,3 +745,59 @@ def growth_along(expr: Any, direction: Mapping[str, tuple[Fraction, Fraction]], 
         a, b = direction.get(s.name, (Fraction(0), Fraction(0)))
         subs[s] = sp.Float(math.exp(float(a) * lt + float(b) * math.log(lt)), 30)
     return float(sp.log(sp.sympify(expr).subs(subs)))
+
+
+# ------------------------------------------------------------------------------------------------ CLI
+def parse(text: str) -> sp.Expr:
+    """A positive expression from text (every symbol positive): ``"T**8/(m*sqrt(n)) + log(m)"``."""
+    try:
+        e = sp.parse_expr(text.replace("^", "**"))
+    except (SyntaxError, TypeError, sp.SympifyError) as exc:
+        raise ValueError(f"cannot parse {text!r}: {exc}") from None
+    return e.subs({s: symbol(s.name) for s in e.free_symbols})
+
+
+def parse_hyp(text: str) -> Hyp:
+    """``"A >= B"`` (or ``≳``, ``<=``, ``≲``) as a hypothesis."""
+    for op, flip in ((">=", False), ("≳", False), ("<=", True), ("≲", True)):
+        if op in text:
+            left, right = text.split(op, 1)
+            lhs, rhs = parse(left), parse(right)
+            return ge(rhs, lhs, text) if flip else ge(lhs, rhs, text)
+    raise ValueError(f"a hypothesis needs >= or <=: {text!r}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m verify.asymptotics LHS RHS [--hyp "m >= n**2"] [--large T m n] [--weakest m]``."""
+    from verify import cli
+
+    p = cli.OneLineParser(prog="python -m verify.asymptotics",
+                          description="Decide LHS ≲ RHS under hypotheses: a certificate or a counterexample "
+                                      "direction (see the module docstring).", formatter_class=cli.HelpFormatter)
+    p.add_argument("lhs")
+    p.add_argument("rhs")
+    p.add_argument("--hyp", action="append", default=[], metavar="'A >= B'", help="a hypothesis (repeatable)")
+    p.add_argument("--large", nargs="+", default=[], metavar="SYMBOL", help="symbols that are >= 1")
+    p.add_argument("--weakest", metavar="SYMBOL", help="on failure, the weakest lower bound on SYMBOL that fixes it")
+    args = p.parse_args(argv)
+    hyps = (*large(*args.large), *(parse_hyp(h) for h in args.hyp))
+    lhs, rhs = parse(args.lhs), parse(args.rhs)
+    res = decide(lhs, rhs, hyps)
+    print(res.text())
+    if res.holds is False and args.weakest:
+        cond = weakest_condition(lhs, rhs, hyps, args.weakest)
+        if cond is None:
+            print(f"no lower bound on {args.weakest} makes it hold")
+        else:
+            simple = simplify_condition(cond, hyps, args.weakest)
+            print(f"weakest: {args.weakest} ≳ {show(cond)}; sufficient under the hypotheses: "
+                  f"{args.weakest} ≳ {show(simple)}")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    from verify import cli as _cli
+
+    sys.exit(_cli.guarded(main))

@@ -18,10 +18,11 @@ value), a comparison showing that the correction holds, and "check" comparisons 
 conclusion survives (e.g. the corrected term is still O(R²√n) under m > m*). Readings of O(·), the
 direction of union bounds and the external lemmas assumed are stated in each comparison's note.
 
-Control, per ID: one step that holds is planted with a wrong exponent or factor (e.g. eq. 41 bounded by
-T^13 instead of T^14); the same evaluation and rule must stop saying "holds".
+Control, per ID: one step that holds is planted with a wrong exponent or factor (e.g. eq. 40 printed as
+O(R²/n) instead of O(R²/√n)); the same evaluation and rule must stop saying "holds".
 
-Sizes: none; the whole set of chains is symbolic (~2-6 s; exact sympy limits dominate).
+Sizes: none; every chain is symbolic, so quick and full are the same (about 4 s of CPU for all five chains
+and their controls, mostly HiGHS LPs through ``scipy.optimize.linprog`` and a few sympy limits).
 
 Run: ``python -m verify.proofs [--appendix C|D|E|F|thm2] [--step "eq. 29"] [--json] [--verbose]``.
 """
