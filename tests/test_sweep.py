@@ -53,7 +53,7 @@ def test_specs_in_the_repo_expand():
     full, smoke = load_spec(REPO / "specs" / "table1.toml"), load_spec(REPO / "specs" / "smoke.toml")
     with_ = sorted({c.d for c in full.runs if c.supervision == "subtasks"})
     without = sorted({c.d for c in full.runs if c.supervision == "end_to_end"})
-    assert {8, 16, 32} <= set(with_) and without == [8, 10, 12, 14, 16]
+    assert {8, 16, 32} <= set(with_) and {8, 10, 12, 14} <= set(without)  # >= 4 sizes per arm (issue 11)
     assert {c.seed for c in full.runs} == {27, 67, 93} and all(c.batch == 32 for c in full.runs)
     assert len(smoke.runs) <= 6
 

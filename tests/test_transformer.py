@@ -138,3 +138,173 @@ def test_suffix_only_last_layer_matches_the_full_forward(seed, start):
     u = with_start(build(data.circuit, data.val[:8], "subtasks").z)
     with torch.no_grad():
         torch.testing.assert_close(model(u, start=start), model(u)[:, start:], rtol=1e-5, atol=1e-6)
+
+
+# ---- batched training (numerics.transformer.train_many / Stack) against the plain Decoder ----
+
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+from dataclasses import replace  # noqa: E402
+
+from numerics import store  # noqa: E402
+from numerics.sweep import run  # noqa: E402
+from numerics.transformer import (  # noqa: E402
+    LATER_FIELDS,
+    Stack,
+    _batch,
+    bf16_hardware,
+    compute_dtype,
+    group_key,
+    groups,
+    loss_on,
+    stack_parameters,
+    stacked_forward,
+    train_many,
+    train_reference,
+)
+
+
+@settings(max_examples=10)
+@given(st.integers(0, 2**16), st.integers(0, 10), st.sampled_from(["sdpa", "bmm"]))
+def test_stacked_forward_matches_each_decoder(seed, start, attention):
+    """Fast path (M decoders as one stack of batched matmuls) vs each nn.Module Decoder alone."""
+    models, us = [], []
+    for k in range(3):
+        _, data, model = _model(8, init_seed=seed + k)
+        models.append(model)
+        us.append(with_start(build(data.circuit, data.val[8 * k : 8 * k + 8], "subtasks").z))
+    p = stack_parameters(models)
+    with torch.no_grad():
+        got = stacked_forward(p, torch.stack(us), 1, 2, start=start, attention=attention)[0]
+        for k, model in enumerate(models):
+            torch.testing.assert_close(got[k], model(us[k], start=start), rtol=1e-5, atol=1e-6)
+
+
+@settings(max_examples=8)
+@given(st.integers(0, 2**16), st.sampled_from(["sdpa", "bmm"]))
+def test_stacked_greedy_decoding_matches_rereading_the_prefix(seed, attention):
+    """Stack.generate (KV cache, all models at once) vs generate_reference for each model alone."""
+    configs = [Config.smoke(d=8, init_seed=seed + k, seed=27 + k) for k in range(2)]
+    datas = [make_data(c) for c in configs]
+    stack = Stack(configs, [dt.circuit for dt in datas], attention)
+    x = [np.random.default_rng(seed + k).integers(0, 2, size=(40, 8), dtype=np.uint8) for k in range(2)]
+    n_new = len(datas[0].circuit.gates)
+    got = stack.generate(x, n_new, chunk=16)
+    for k, c in enumerate(configs):
+        assert np.array_equal(got[k], generate_reference(model_for(c, datas[k].circuit), x[k], n_new))
+
+
+def _close_curves(a: pd.DataFrame, b: pd.DataFrame, atol: float = 1e-4) -> None:
+    assert list(a["step"]) == list(b["step"])
+    np.testing.assert_allclose(a["loss"].to_numpy(), b["loss"].to_numpy(), atol=atol, equal_nan=True)
+
+
+def test_train_matches_the_plain_training_loop():
+    """train (the stacked path with one run) vs train_reference (nn.Module, clip_grad_norm_, AdamW)."""
+    config = Config.smoke(max_steps=60, stop_at=1.0)
+    got, ref = train(config), train_reference(config)
+    _close_curves(got, ref)
+    assert np.array_equal(got["val_acc"], ref["val_acc"])
+
+
+def test_stacked_runs_are_the_single_runs():
+    """Three runs of one shape (other seeds, init seeds and budgets) trained as one stack give each run's
+    own curve: its steps, evaluations and (to rounding) losses; the short run leaves the stack early."""
+    base = Config.smoke(max_steps=60, stop_at=1.0)
+    configs = [base, replace(base, seed=67, init_seed=3, max_steps=35), replace(base, seed=93, qkv_std=0.3)]
+    together = train_many(configs)
+    for config, curve in zip(configs, together, strict=True):
+        alone = train(config)
+        _close_curves(curve, alone)
+        assert curve["step"].iloc[-1] == config.max_steps and np.isfinite(curve["test_acc"].iloc[-1])
+
+
+def test_early_stop_is_per_run():
+    """A run that reaches stop_at leaves the stack; the others go on to their budgets."""
+    configs = [Config.smoke(stop_at=0.95), Config.smoke(stop_at=1.0, max_steps=250, seed=67, init_seed=1)]
+    stopped, running = train_many(configs)
+    assert stopped["val_acc"].iloc[-1] >= 0.95 and stopped["step"].iloc[-1] < running["step"].iloc[-1]
+    assert running["step"].iloc[-1] == 250 or running["val_acc"].iloc[-1] == 1.0
+    assert (stopped["val_acc"].iloc[:-1] < 0.95).all()
+
+
+def test_a_short_batch_is_padded_with_weight_zero():
+    """Fresh samples that hit a held-out input give a short batch: padded rows must not change the loss."""
+    config = Config.smoke(d=8)
+    data = make_data(config)
+    stack = Stack([config], [data.circuit])
+    x = data.val[:20]
+    u, t, w = _batch(data.circuit, x, "subtasks", 32)
+    assert u.shape[0] == 32 and w.sum() == 20
+    model = model_for(config, data.circuit)
+    seq = build(data.circuit, x, "subtasks")
+    want = loss_on(model, with_start(seq.z), torch.from_numpy(((seq.y + 1) / 2).astype(np.int64)), 8)
+    got = stack.step(torch.from_numpy(u)[None], torch.from_numpy(t)[None], torch.from_numpy(w).float()[None])
+    torch.testing.assert_close(got[0], want.detach(), rtol=1e-5, atol=1e-6)
+
+
+def test_bfloat16_falls_back_to_float32_without_amx(monkeypatch):
+    """On a CPU without AMX a bfloat16 config runs in float32, says so, and equals the float32 run."""
+    import numerics.transformer as tr
+
+    monkeypatch.setattr(tr, "bf16_hardware", lambda: False)
+    assert compute_dtype("bfloat16") == torch.float32
+    config = Config.smoke(max_steps=40)
+    got = train(replace(config, precision="bfloat16"))
+    assert set(got["precision"]) == {"float32"}
+    assert got.drop(columns="seconds").equals(train(config).drop(columns="seconds"))
+
+
+@pytest.mark.skipif(not bf16_hardware(), reason="no AMX: bfloat16 falls back to float32 (tested above)")
+def test_bfloat16_forward_is_float32_to_bf16_rounding_and_learns():
+    config = Config.smoke(precision="bfloat16")
+    data = make_data(config)
+    stack = Stack([config], [data.circuit])
+    u = with_start(build(data.circuit, data.val, "subtasks").z)[None]
+    with torch.no_grad():
+        low = stack.forward(u)[0]
+        high = stacked_forward(stack.params, u, 1, 2)[0]
+    assert stack.dtype == torch.bfloat16 and low.dtype == torch.float32
+    assert 0 < (low - high).abs().max() <= 0.05 * high.abs().max()
+    curve = train(config)
+    assert set(curve["precision"]) == {"bfloat16"} and summarize(curve)["test_acc"] >= 0.9
+
+
+def test_fields_added_later_keep_the_store_keys():
+    """precision and eval_per_doubling are left out of as_dict at their defaults (earlier runs keep their
+    keys) and are part of it otherwise (a bfloat16 run is another run)."""
+    assert not set(LATER_FIELDS) & set(Config().as_dict())
+    assert Config(precision="bfloat16").as_dict()["precision"] == "bfloat16"
+    assert Config(eval_per_doubling=10).as_dict()["eval_per_doubling"] == 10
+    with pytest.raises(ValueError):
+        Config(precision="float16")
+
+
+@given(st.integers(1, 10**6), st.sampled_from([5, 10, 20]))
+def test_eval_interval_resolves_one_over_per_doubling(step, per_doubling):
+    k = eval_every(step, 10, per_doubling)
+    assert k % 10 == 0 and (k == 10 or k <= step / per_doubling)
+
+
+@given(st.lists(st.tuples(st.sampled_from([8, 12]), st.sampled_from(["subtasks", "end_to_end"]),
+                          st.integers(0, 5), st.sampled_from([1e-3, 3e-4])), min_size=1, max_size=12),
+       st.integers(1, 4))
+def test_groups_partition_the_runs_into_stacks_of_one_shape(points, max_models):
+    configs = list(dict.fromkeys(Config.smoke(d=d, supervision=s, seed=k, lr=lr) for d, s, k, lr in points))
+    stacks = groups(configs, max_models)
+    assert sorted(map(repr, (c for g in stacks for c in g))) == sorted(map(repr, configs))
+    assert all(1 <= len(g) <= max_models and len({group_key(c) for c in g}) == 1 for g in stacks)
+
+
+def test_sweep_with_stacks_writes_every_shard_and_resumes(tmp_path):
+    """numerics.sweep.run with stack = 3: one shard per run (equal to train_many's curve), and a rerun
+    after a shard is lost trains exactly that run."""
+    configs = [Config.smoke(d=8, seed=s, max_steps=30, stop_at=1.0) for s in (1, 2, 3, 4)]
+    with ThreadPoolExecutor(1) as pool:
+        assert len(run(configs, tmp_path, pool, progress=False, stack=3)) == 4
+    curves = train_many(configs[:3])
+    for c, curve in zip(configs[:3], curves, strict=True):
+        stored = store.read(store.shard_path(tmp_path, c.as_dict()))[1]
+        assert stored.drop(columns="seconds").equals(curve.drop(columns="seconds"))
+    store.shard_path(tmp_path, configs[1].as_dict()).unlink()
+    with ThreadPoolExecutor(1) as pool:
+        assert run(configs, tmp_path, pool, progress=False, stack=3) == [store.config_key(configs[1].as_dict())]
