@@ -58,7 +58,8 @@ APPENDIX = {"C": "PC", "D": "PD", "E": "PE", "thm2": "P2", "F": "PF"}
 
 # ------------------------------------------------------------------------------------------------ symbols
 T, m, n, R, d, t, k = (symbol(s) for s in ("T", "m", "n", "R", "d", "t", "k"))
-Dl, phi, Dinv, Einv, sig = (symbol(s) for s in ("Δ", "φ", "δ⁻¹", "ε⁻¹", "σ"))
+Dl, phi, Dinv, eps, sig = (symbol(s) for s in ("Δ", "φ", "δ⁻¹", "ε", "σ"))
+SMALL_EPS = (ge(1, eps, "ε ≲ 1"),)
 H, Var = symbol("|H|"), symbol("Var")
 half, third, sixth = sp.Rational(1, 2), sp.Rational(1, 3), sp.Rational(1, 6)
 L = sp.log(Dinv)  # log(1/δ)
@@ -184,7 +185,7 @@ def chains() -> tuple[Step, ...]:
              "(R² + log 1/δ)/√n with R = max(T^16, Õ(T·Σ_{t=d}^T √φ)) = max(T^16, Õ(T²√φ))",
              Est((T**32 + T**4 * phi + L) / sp.sqrt(n), (phi + L) / sp.sqrt(n), BASE + PHI),
              fix=("bound", (T**32 + T**4 * phi + L) / sp.sqrt(n)),
-             survives=(Est((T**32 + T**4 * phi + L) / sp.sqrt(n), 1 / Einv, BASE + PHI + large("ε⁻¹"),
+             survives=(Est((T**32 + T**4 * phi + L) / sp.sqrt(n), eps, BASE + PHI + SMALL_EPS,
                            "the corrected bound is below ε for n polynomial", repair_on="n"),),
              note=("reading: App. C says Theorem 3 holds for Algorithm 2 with Lemma 4 in place of Wang et al.'s "
                    "Lemma 14; Lemma 4 needs R = Ω(T^16), Lemma 7 gives R = Õ(T Σ_t √(yᵀH⁻¹y)), Lemma 6.2 "
@@ -397,11 +398,11 @@ def chains() -> tuple[Step, ...]:
              note="Lemma 1 (eq. 5) holds for any W: final error ≤ Σ_t (union bound, as App. A)"),
         Step("P2", "eq. 7 (n)", "(T − d) · eq. 23's bound < ε", "n > Õ(((φ + log 1/δ)/ε)²)",
              "k(φ + log 1/δ)/√n < ε with k = T − d (Lemma 1's sum)",
-             Est(k * (phi + L) / sp.sqrt(n), 1 / Einv,
-                 BASE + PHI + large("ε⁻¹", "k") + (ge(n, (phi + L)**2 * Einv**2, "n ≳ ((φ + log 1/δ)/ε)²"),)),
+             Est(k * (phi + L) / sp.sqrt(n), eps,
+                 BASE + PHI + SMALL_EPS + large("k") + (ge(n, (phi + L)**2 / eps**2, "n ≳ ((φ + log 1/δ)/ε)²"),)),
              fix=("condition", "n"),
-             context=(Est(k * (T**32 + T**4 * phi + L) / sp.sqrt(n), 1 / Einv,
-                          BASE + PHI + large("ε⁻¹", "k"), "with eq. 23 as re-derived in PC", repair_on="n"),),
+             context=(Est(k * (T**32 + T**4 * phi + L) / sp.sqrt(n), eps,
+                          BASE + PHI + SMALL_EPS + large("k"), "with eq. 23 as re-derived in PC", repair_on="n"),),
              note=("k = T − d is the number of supervised positions (T − d = d/2 − 2 for the parity tree); Õ "
                    "hides logarithms only, so k² is not absorbed")),
         # ------------------------------------------------------------------------------------------- PF
