@@ -543,7 +543,8 @@ def run_suite(paths: Sequence[str | Path], config: Config, progress: bool = True
     frame = pd.DataFrame(rows).reindex(columns=columns)
     for col in ("inputs", "outputs", "latches", "gates", "d", "T", "|V|"):
         frame[col] = frame[col].map(lambda v: "" if pd.isna(v) else int(v)).astype(object)
-    return frame.fillna("")
+    frame = frame.astype(object)
+    return frame.where(frame.notna(), "")
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:
