@@ -320,6 +320,7 @@ def iter_limit_gram(z: torch.Tensor | np.ndarray, positions: Sequence[int] | Non
         q.add_((tok[:, None] == tok[None, :]).to(torch.float64))  # q_s = Sigma_{s-1} + [z_s = z_s']
         norm = torch.sqrt(torch.diagonal(q).clone())
         cos = q.div_(norm[:, None]).div_(norm[None, :]).clamp_(-1.0, 1.0)  # q is now cos theta_s
+        cos.fill_diagonal_(1.0)  # exactly: arccos(1 - eps) would be sqrt(2 eps), not 0
         sigma = torch.sqrt(1.0 - cos * cos)  # sin theta_s; becomes Sigma_s below
         c = torch.arccos(cos).neg_().add_(torch.pi)  # pi - theta_s
         sigma.add_(c * cos).mul_(norm[:, None]).mul_(norm[None, :]).div_(torch.pi)

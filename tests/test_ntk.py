@@ -1,4 +1,5 @@
-"""Fast NTK Gram (numerics.ntk) against a torch.func reference (functional_call + jacrev), and verify.ntk."""
+"""Fast NTK Gram (numerics.ntk) against a torch.func reference (functional_call + jacrev); the infinite-width
+Gram against a plain n x n recursion and against finite widths; verify.ntk's rule on planted series."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from hypothesis import strategies as st
 
 from numerics import circuits, ntk, rnn, sequences
 from numerics.ntk_reference import reference_gram
+from verify import cli
 from verify import ntk as vntk
+from verify.lemma13 import character_matrix, half_subsets
 
 RTOL = {torch.float64: 1e-10}
 
@@ -103,19 +106,166 @@ def test_flop_and_memory_models_do_not_grow_like_n_m_squared():
     assert ntk.gram_flops(128, 1024, pos) == 128 * 128 * 1024 * (22**2 + sum(t * t for t in pos))
 
 
-def test_verify_ntk_rows_and_cli(capsys):
-    rows = vntk.check(ds=(4, 5, 6))
-    assert [r.id for r in rows] == ["NTK"] and rows[0].verdict in {"consistent", "inconsistent"}
-    per_d = rows[0].details["per_d"]
-    assert [p["d"] for p in per_d] == [4, 5, 6] and all(p["all_inputs"] for p in per_d)
-    assert per_d[0]["e2e"] == pytest.approx(per_d[0]["sub_max"])  # d = 4: one gate, the two settings coincide
-    assert vntk.main(["--d", "4", "5", "--m", "16", "--json"]) == 0
-    assert '"id": "NTK"' in capsys.readouterr().out
+def plain_limit_gram(z: np.ndarray, positions: list[int]) -> torch.Tensor:
+    """The recursion of ``ntk.limit_gram``'s docstring on the full n x n matrices, no prefix classes, no
+    in-place arithmetic, every Pi_s^(t) kept: the slow reference."""
+    z = np.asarray(z)
+    n, T = z.shape
+    sigma = [np.ones((n, n))]
+    theta = []
+    for s in range(1, T + 1):
+        q = sigma[-1] + (z[:, s - 1][:, None] == z[:, s - 1][None, :])
+        nrm = np.sqrt(np.diag(q))
+        cos = np.clip(q / np.outer(nrm, nrm), -1, 1)
+        same = (z[:, None, :s] == z[None, :, :s]).all(-1)
+        cos[same] = 1.0  # equal prefixes: theta = 0 exactly (arccos(1 - eps) would be 1e-8)
+        th = np.arccos(cos)
+        theta.append(th)
+        sigma.append(np.outer(nrm, nrm) * (np.sin(th) + (np.pi - th) * cos) / np.pi)
+    out = []
+    for t in positions:
+        pi = (np.pi - theta[t - 1]) / (2 * np.pi)
+        K = pi * sigma[t - 1]
+        for s in range(t - 1, 0, -1):
+            pi = pi * (np.pi - theta[s - 1]) / np.pi
+            K = K + pi * sigma[s - 1]
+        out.append(K)
+    return torch.as_tensor(np.stack(out))
 
 
-def test_verify_ntk_bad_input():
-    from verify import cli
-    with pytest.raises(SystemExit) as exc:
+@given(n=st.integers(1, 24), T=st.integers(1, 8), seed=st.integers(0, 2**16))
+def test_limit_gram_matches_plain_recursion(n, T, seed):
+    z = np.random.default_rng(seed).integers(0, 2, size=(n, T))  # repeats allowed: prefix classes merge rows
+    positions = sorted({1, T, (T + 1) // 2})
+    fast = ntk.limit_gram(z, positions)
+    ref = plain_limit_gram(z, positions)
+    err = rel_frob(fast, ref)
+    assert err < 1e-12, f"numerics.ntk.limit_gram vs the plain n x n recursion: rel. Frobenius error {err:.2e}"
+    diag = torch.diagonal(fast, dim1=1, dim2=2)
+    expect = torch.tensor([t * (t + 1) / 4 for t in positions], dtype=torch.float64)[:, None].expand_as(diag)
+    # sum_s (1/2) s: ||delta_s||^2 = 1/2 and ||h_{s-1}||^2 = s in the limit
+    torch.testing.assert_close(diag, expect, rtol=1e-13, atol=0)
+
+
+def test_finite_width_grams_approach_the_limit(one_thread):
+    """The mean of m H^t over seeds tends to K^{t,inf} (error ~ 1/sqrt(m)): the limit is the right one."""
+    z = circuits.all_inputs(4)[::2].astype(np.int64)
+    pos = [1, 2, 4]
+    K = ntk.limit_gram(z, pos)
+    err = {}
+    for m in (64, 1024):
+        mean = sum(m * ntk.gram(*rnn.init(m, seed), z, pos) for seed in range(8)) / 8
+        err[m] = rel_frob(mean, K)
+    assert err[1024] < 0.08 and err[1024] < err[64] / 2, f"finite width vs limit: {err}"
+
+
+def test_labelled_grams_carry_their_positions_labels():
+    d = 6
+    c = circuits.parity_tree(d, circuits.random_subset(d, 1))
+    x = circuits.all_inputs(d)
+    seqs = sequences.build(c, x, "subtasks")
+    sub = ntk.labelled_grams(c, x, "subtasks")
+    assert [pg.t for pg in sub] == list(range(d, seqs.T + 1))
+    for k, pg in enumerate(sub):
+        assert np.array_equal(pg.labels, seqs.y[:, k]) and pg.width is None
+        assert torch.equal(pg.gram, ntk.limit_gram(seqs.z, [pg.t])[0])
+    (e2e,) = ntk.labelled_grams(c, x, "end_to_end")
+    assert e2e.t == d and np.array_equal(e2e.labels, seqs.y[:, -1])  # the final answer, read at t = d
+    assert torch.equal(e2e.gram, sub[0].gram)  # f_d reads only x in both settings
+    W, fz = rnn.init(16, 0)
+    fin = ntk.labelled_grams(c, x, "end_to_end", W, fz)[0]
+    assert fin.width == 16 and torch.equal(fin.gram, ntk.gram(W, fz, x, [d])[0])
+    with pytest.raises(ValueError, match="both W and fz"):
+        ntk.labelled_grams(c, x, "subtasks", W=W)
+
+
+def test_label_norms_match_solve_and_refuse_singular():
+    K = ntk.limit_gram(circuits.all_inputs(5), [5])[0]
+    Y = np.random.default_rng(0).choice([-1.0, 1.0], size=(32, 3))
+    expect = torch.sqrt((torch.as_tensor(Y) * torch.linalg.solve(K, torch.as_tensor(Y))).sum(0))
+    torch.testing.assert_close(ntk.label_norms(K, Y), expect, rtol=1e-10, atol=0)
+    z = np.array([[0, 1], [1, 0], [0, 1]])  # a repeated input: two equal rows
+    with pytest.raises(ValueError, match="positive definite"):
+        ntk.label_norms(ntk.limit_gram(z, [2])[0], np.ones(3))
+
+
+@pytest.mark.parametrize("d", [4, 6, 8])
+def test_class_labels_are_the_parity_class(d):
+    x = circuits.all_inputs(d)
+    Y = vntk.class_labels(d, x, class_max=10**6, seed=0)
+    assert np.array_equal(Y.T.astype(np.int64), character_matrix(d, half_subsets(d)).astype(np.int64))
+    sample = vntk.class_labels(d, x, class_max=3, seed=0)
+    assert sample.shape == (1 << d, 3) and len({tuple(c) for c in sample.T}) == 3
+
+
+# ------------------------------------------------------------------------------------------------ the rule
+def planted(E, S, shuffled=None, ds=(4, 6, 8, 10, 12), widths=()) -> vntk.Data:
+    """Synthetic rows: E(d), S(d) (sub-task values at every position), random = 1.2 E."""
+    rows = []
+    for w in (vntk.LIMIT, *widths):
+        for d in ds:
+            base = {"width": w, "d": d, "n": 1 << d, "all_inputs": True, "T": d + d // 2 - 2}
+            for pair in range(3):
+                for t in range(d, d + d // 2 - 1):
+                    v = S(d) * (1 - 0.1 * pair) * (0.9 if t < d + d // 2 - 2 else 1.0)
+                    rows.append({**base, "pair": pair, "label": "subtask", "t": t, "value": v})
+                    rows.append({**base, "pair": pair, "label": "subtask_shuffled", "t": t,
+                                 "value": (shuffled or E)(d)})
+                    rows.append({**base, "pair": pair, "label": "random", "t": t, "value": 1.2 * E(d)})
+                rows.append({**base, "pair": pair, "label": "end_to_end", "t": d, "T": d, "value": E(d)})
+            rows.append({**base, "pair": 0, "T": d, "label": "end_to_end_class", "t": d, "value": E(d),
+                         "min": E(d) / 3, "median": E(d), "max": 2 * E(d), "count": 20})
+    return vntk.Data(tuple(rows), vntk.Config(d=ds, widths=widths))
+
+
+def test_rule_holds_on_an_exponential_end_to_end_and_flat_sub_task_series():
+    data = planted(lambda d: np.exp(0.3 * d), lambda d: 3 + 0.05 * d)
+    (f,) = vntk.decide(data)
+    checks = [c for c in f.comparisons if c.role == "check"]
+    assert len(checks) == 4 and all(c.holds for c in checks)
+    assert checks[0].interval[0] > 0 and checks[1].interval[1] < checks[0].interval[0]
+    for control in vntk.controls([f], data):  # the same rule on shuffled labels / a polynomial series
+        assert control.flipped(f.verdict), control.planted
+
+
+@pytest.mark.parametrize("E,S,failing", [
+    (lambda d: d**3.0, lambda d: 3.0 + 0 * d, 2),  # polynomial end-to-end: its local rate falls (rule 3)
+    (lambda d: np.exp(0.3 * d), lambda d: np.exp(0.3 * d) / 2, 1),  # sub-task grows as fast (rule 2)
+    (lambda d: 5.0 + 0 * d, lambda d: 3.0 + 0 * d, 0),  # nothing grows (rule 1)
+])
+def test_rule_fails_where_the_shape_is_wrong(E, S, failing):
+    (f,) = vntk.decide(planted(E, S))
+    checks = [c for c in f.comparisons if c.role == "check"]
+    assert not checks[failing].holds and f.verdict != vntk.decide(
+        planted(lambda d: np.exp(0.3 * d), lambda d: 3 + 0.05 * d))[0].verdict
+
+
+def test_rule_needs_three_sizes_with_all_inputs():
+    (f,) = vntk.decide(planted(lambda d: np.exp(0.3 * d), lambda d: 3.0 + 0 * d, ds=(4, 6, 8)))
+    assert f.not_checked is not None and not f.comparisons
+
+
+def test_measure_small_sizes_end_to_end(one_thread):
+    """A real (small) measurement: values equal the direct solves; d = 4 has one gate, the labels coincide."""
+    cfg = vntk.Config(d=(4, 6), subsets=(0, 1), inits=(0, 1), widths=(16,), finite_dmax=4, n_random=2)
+    data = vntk.measure(cfg)
+    lim = [r for r in data.rows if r["width"] == vntk.LIMIT]
+    at4 = {r["label"]: r["value"] for r in lim if r["d"] == 4 and r["pair"] == 0}
+    assert at4["subtask"] == pytest.approx(at4["end_to_end"], rel=1e-12)
+    c = circuits.parity_tree(6, circuits.random_subset(6, 1))
+    direct = [pg.label_norm() for pg in ntk.labelled_grams(c, circuits.all_inputs(6), "subtasks")]
+    got = [r["value"] for r in lim if r["d"] == 6 and r["pair"] == 1 and r["label"] == "subtask"]
+    assert got == pytest.approx(direct, rel=1e-10)
+    per_d = vntk.summarise(data)
+    assert per_d[1]["class_size"] == 20 and per_d[1]["E_min"] <= per_d[1]["E"] <= per_d[1]["E_max"]
+    assert {r["d"] for r in data.rows if r["width"] == 16} == {4}
+
+
+def test_cli_json_and_bad_input(capsys):
+    assert vntk.main(["--d", "4", "6", "--widths", "8", "--finite-dmax", "4", "--n-random", "2", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert '"id": "NTK"' in out and '"comparisons"' in out
+    with pytest.raises(SystemExit) as exc:  # refused by the generated parser
         vntk.main(["--d", "3"])
     assert exc.value.code == 2
-    assert cli.guarded(vntk.main, ["--d", "6"]) == 2
+    assert cli.guarded(vntk.main, ["--d", "4", "6", "--inits", "0"]) == 2  # inits and subsets are paired

@@ -29,8 +29,8 @@ gate and the sub-task label *is* the end-to-end label), with OLS fits ``verify.s
 on d, 95% t-interval) and ``local_rates`` (d ln value / dd between neighbouring d):
   1. the end-to-end exponential rate's interval lies above 0;
   2. the sub-task rate's interval lies below the lower end of the end-to-end rate's interval;
-  3. the end-to-end local rate at the last step is at least the one at the first step (a power law
-     c d^p has local rate ~ p / d, falling by d_first / d_last over the range; an exponential keeps it);
+  3. the end-to-end local rate at the last step is at least 0.9 times the one at the first step (a power
+     law c d^p has local rate ~ p / d, falling to 7/11 of it from 6->8 to 10->12; an exponential keeps it);
   4. at the last step the sub-task local rate is below the end-to-end one.
 Why this has power at d = 6..12: E is a deterministic mean over the whole parity class, so the rates are
 not sampling noise; a structureless label (controls) grows like the random baseline and breaks 2 and 4;
@@ -80,6 +80,7 @@ CLAIMS = ("NTK",)
 FIT_DMIN = 6  # d // 2 >= 3: the tree has at least two gates, so sub-task and end-to-end labels differ
 SOURCE = "Lemma 6, eq. 69-70"
 LIMIT = 0  # width code of the infinite-width limit in the rows
+RATE_SLACK = 0.1  # rule 3: the last local rate may fall this fraction below the first (a power law: ~40%)
 
 
 @dataclass(frozen=True)
@@ -288,8 +289,9 @@ def decide(data: Data, sub_label: str = "subtask", planted_E: dict[int, float] |
                 fe.slope_ci[0], params=prm, interval=fs.slope_ci, level=fs.level,
                 note="reference: lower end of the end-to-end rate's interval"),
         compare(f"end-to-end local rate at {steps[-1]}", SOURCE, float(le[-1]), "ge", float(le[0]),
-                params=prm, note=f"reference: the local rate at {steps[0]} (a power law falls by "
-                                 f"{ds[0] + 1}/{ds[-1] - 1} over the range)"),
+                tol=RATE_SLACK * abs(float(le[0])), params=prm,
+                note=f"reference: the local rate at {steps[0]}, less {RATE_SLACK:.0%} (a power law's falls to "
+                     f"{(ds[0] + ds[1]) / (ds[-2] + ds[-1]):.2f} of it over the range)"),
         compare(f"{sub_name} local rate at {steps[-1]}", SOURCE, float(ls[-1]), "lt", float(le[-1]), params=prm,
                 note="reference: end-to-end local rate at the same step"),
     ]
