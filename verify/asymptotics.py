@@ -649,6 +649,8 @@ def _render_cert(z, rows, hyp_rows, bases, nq, nr, nb) -> str:
         if z[nq + nr + 2 * nb + j]:
             eta = z[nq + nr + nb + j] / z[nq + nr + 2 * nb + j]
             parts.append(f"(log {b} ≲ {b}^{_frac(eta)})^{_frac(z[nq + nr + 2 * nb + j])}")
+        elif z[nq + nr + nb + j]:  # the rule's u^η part alone: u ≥ e (a log base)
+            parts.append(f"({b} ≳ 1)^{_frac(z[nq + nr + nb + j])}")
     return " × ".join(parts) if parts else "identity"
 
 

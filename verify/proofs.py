@@ -74,6 +74,7 @@ M4 = (ge(m, T**6 * sp.log(n * T * Dinv)**3, "m* ≳ T^6 log³(nT/δ)"), ge(m, sp
 M5 = (ge(m, T**7 * sp.log(n * T * Dinv)**3, "m* ≳ T^7 log³(nT/δ)"), ge(m, sp.sqrt(n) * T**8, "m* ≳ √n T^8"),
       ge(m, n, "m* > n"), ge(m, n**sp.Rational(9, 2) * sp.log(m)**3, "m*/log³m* > n^{9/2}"))
 PHI = (ge(phi, T**16, "φ ≳ T^16 (eq. 10)"),)
+DELTA = (ge(DN, Dl, "Δ = ‖W − W0‖_F ≤ √n T^8/m (induction)"),)
 
 READ_UNION = ("reading: a union bound over the 2^d inputs and the T − d positions multiplies a failure "
               "probability by 2^d T = e^{O(T)} (d ≤ T), so O(T) in an exponent is nonnegative; Lemma 9/10 "
@@ -210,7 +211,7 @@ def chains() -> tuple[Step, ...]:
              Est(DN, T**8 / sp.sqrt(m), LEMMA4 + M4)),
         Step("PC", "eq. 29 (m* ≳ √n T^8)", "Lemma 10 along the induction", "max_t ‖∇f_t‖_F = O(T^8)",
              "T^8 ‖W − W0‖_F + T^4 with ‖W − W0‖_F ≤ √n T^8/m",
-             Est(T**8 * DN + T**4, T**8, LEMMA4 + M4),
+             Est(T**8 * Dl + T**4, T**8, LEMMA4 + M4 + DELTA),
              context=(Est(grad75.subs(Dl, DN), T**8, LEMMA4 + M4,
                           "with eq. 75 as re-derived in PE (T(T^7Δ + T^3)(T^6Δ + T))", repair_on="m"),)),
         Step("PC", "eq. 29 (m* ≳ T^6 log³(nT/δ))", "Lemma 10's failure probability over the n samples z_k and "
@@ -267,7 +268,7 @@ def chains() -> tuple[Step, ...]:
         Step("PC", "eq. 40", "(1/n) Σ_i L_i(W^(i))", "O(R²/√n)", "(Σ_i L_i(W*) + O(R²√n))/n, L_i(W*) ≤ (1+R²)/n",
              Est((1 + R**2 + R**2 * sp.sqrt(n)) / n, R**2 / sp.sqrt(n), LEMMA4)),
         Step("PC", "eq. 41 (=)", "max_x max_t |f_t| by Lemma 9", "O(T^14 √(n/m) + T)", "T^6 √n T^8/m + T",
-             Est(T**6 * DN + T, T**14 * sp.sqrt(n / m) + T, LEMMA4 + M4)),
+             Est(T**6 * Dl + T, T**14 * sp.sqrt(n / m) + T, LEMMA4 + M4 + DELTA)),
         Step("PC", "eq. 41 (≤)", "O(T^14 √(n/m) + T)", "O(T^14)", "m* > n",
              Est(T**14 * sp.sqrt(n / m) + T, T**14, LEMMA4 + M4)),
         Step("PC", "eq. 41 (probability)", "Lemma 9's eq. 74 (all 2^d inputs) under the printed m*",
