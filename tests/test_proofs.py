@@ -154,3 +154,13 @@ def test_cli_bad_input_one_line(argv, message, capsys):
 
 def test_large_helper_names():
     assert [h.label() for h in large("T")] == ["T ≳ 1"]
+
+
+def test_every_estimate_that_holds_has_an_exact_certificate(findings):
+    for f in findings:
+        for c in f.comparisons:
+            if c.quantity.startswith("growth") or "growth exponent" in c.quantity:
+                if c.holds:
+                    assert "holds (" in c.note and "no single-scale certificate" not in c.note, (f.part, c.note)
+                else:
+                    assert "fails, ratio grows like" in c.note and " along " in c.note, (f.part, c.note)

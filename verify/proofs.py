@@ -231,6 +231,10 @@ def chains() -> tuple[Step, ...]:
              Exact(lambda: sp.simplify(sp.summation(T**8 / (m * sp.sqrt(n)), (kk, 0, symbol("i")))
                                        - (symbol("i") + 1) * T**8 / (m * sp.sqrt(n))), "eq", 0,
                    "Σ_{k=0}^{i} T^8/(m√n) − (printed)")),
+        Step("PC", "eq. 30 (convexity)", "the logistic loss is convex in f (first-order bound of eq. 30)",
+             "ℓ(f₁) − ℓ(f₂) ≤ ℓ'(f₁)(f₁ − f₂)", "inf_x d²/dx² log(1 + e^{−x}) = inf e^x/(1+e^x)²",
+             Exact(lambda: sp.minimum(sp.simplify(sp.diff(sp.log(1 + sp.exp(-x)), x, 2)), x, sp.Reals), "ge", 0,
+                   "inf_x d²/dx² log(1+e^{-x})")),
         Step("PC", "eq. 31 (radius)", "‖W^(i) − W^(0)‖_F for Lemma 8 with r = R/√m", "O(R/√m) (m* > n)",
              "√n T^8/m", Est(DN, R / sp.sqrt(m), LEMMA4 + M4)),
         Step("PC", "eq. 32-33", "Shalev-Shwartz & Ben-David Lemma 14.1 (one step)",
@@ -629,9 +633,23 @@ def decide_step(sd: StepData) -> Finding:
         comps.extend(surv)
         survives = bool(sd.corrected is not None and comps[1].holds and all(c.holds for c in surv))
     comps.extend(_comparison(o, step, "context") for o in sd.context)
+    details = {"derived": step.derived, "printed": step.printed, "note": step.note,
+               "estimate": _details(sd.printed)}
+    if sd.corrected is not None and not printed_holds:
+        details["corrected_estimate"] = _details(sd.corrected)
     return Finding(step.id, "exact", tuple(comps), part=step.eq, scope=step.what, printed=printed_text,
-                   corrected=corrected_text, conclusion_survives=survives,
-                   details={"derived": step.derived, "printed": step.printed})
+                   corrected=corrected_text, conclusion_survives=survives, details=details)
+
+
+def _details(o: Outcome) -> dict[str, Any] | None:
+    """An estimate's answer as data (JSON-able): sides, hypotheses, certificate or direction."""
+    if o.kind != "est" or o.result is None:
+        return None
+    r = o.result
+    return {"lhs": r.lhs, "rhs": r.rhs, "hypotheses": list(r.hyps), "holds": r.holds,
+            "growth": None if r.growth is None else str(r.growth), "scale": r.scale,
+            "direction": {k: [str(a), str(b)] for k, (a, b) in r.direction.items()},
+            "certificate": list(r.certificate), "condition": o.condition}
 
 
 def decide(data: Data) -> list[Finding]:
