@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from verify import lemma3, phi
+from verify import lemma3, phi, stats
 
 SMALL = os.environ.get("VERIFY_NOTEBOOK_SMALL") == "1"
 FANINS = range(1, 5) if SMALL else range(1, 7)
@@ -100,7 +100,9 @@ plt.show()
 sup = frame[frame.supervision == "subtasks"]
 e2e = frame[frame.construction == "symmetric"]
 print(f"exact exponent with sub-tasks: d^{phi.supervised_exponent()}")
-exponent = phi.fit_slope(np.log(sup.d), sup["log10 phi"] * np.log(10))
-rate = phi.fit_slope(e2e.d, e2e["log10 phi"] * np.log(10))
-print(f"fitted exponent (ln phi vs ln d) with sub-tasks: {exponent:.2f}")
-print(f"fitted rate (ln phi vs d) without sub-tasks:   {rate:.2f}")
+exponent = stats.linear_fit(np.log(sup.d), sup["log10 phi"] * np.log(10))
+rate = stats.linear_fit(e2e.d, e2e["log10 phi"] * np.log(10))
+print(f"fitted exponent (ln phi vs ln d) with sub-tasks: {exponent.slope:.2f} "
+      f"(95% interval {exponent.slope_ci[0]:.2f}..{exponent.slope_ci[1]:.2f})")
+print(f"fitted rate (ln phi vs d) without sub-tasks:   {rate.slope:.2f} "
+      f"(95% interval {rate.slope_ci[0]:.2f}..{rate.slope_ci[1]:.2f})")
