@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -60,14 +61,30 @@ def test_logistic_variance_is_a_quarter_of_the_character_variance():
     assert char_var <= float(J.square().sum(1).mean()) / Y.shape[1] * (1 + 1e-12)
 
 
-def test_check_holds_and_cli():
-    rows = l14.check(ds=(4, 6), m=8, seeds=(0, 1, 2))
-    assert rows[0].id == "L14" and rows[0].verdict == "holds"
-    assert all(r["var_e2e"] <= r["bound"] for r in rows[0].details["rows"])
-    assert l14.main(["--d", "4", "--m", "8", "--json"]) == 0
+def test_bound_compared_per_model_and_the_control_flips(one_thread):
+    (finding,) = l14.check(l14.Config(d=(4, 6), m=8, seed=(0, 1)))
+    deciding = [c for c in finding.comparisons if c.role == "check"]
+    assert [(c.params["d"], c.params["seed"]) for c in deciding] == [(4, 0), (4, 1), (6, 0), (6, 1)]
+    rows = finding.details["rows"]
+    for c, r in zip(deciding, rows, strict=True):
+        assert c.measured == r["var_e2e"] <= c.reference == r["bound"] and c.holds
+        assert r["ratio_e2e"] <= 0.25 * (1 + 1e-9)  # Bessel's constant for the logistic loss
+    (control,) = l14.controls([finding])
+    assert control.flipped(finding.verdict)
+    broken = [c for c in control.finding.comparisons if c.role == "check" and not c.holds]
+    assert broken and all(c.measured > c.reference for c in broken)
 
 
-def test_cli_rejects_odd_d(capsys):
+def test_correlated_labels_are_not_orthogonal():
+    Y = l14.correlated_labels(6)
+    assert Y.shape == (64, math.comb(6, 3))
+    gram = Y.T @ Y / 64
+    assert set(np.unique(np.abs(gram))) == {1.0}  # every pair is +-1 correlated, unlike the parity class
+
+
+def test_cli(capsys):
     from verify import cli
+
     assert cli.guarded(l14.main, ["--d", "5"]) == 2
     assert "even" in capsys.readouterr().err
+    assert l14.main(["--d", "4", "--m", "8", "--seed", "0", "--json"]) == 0
