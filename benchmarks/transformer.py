@@ -1,103 +1,364 @@
-"""Training steps per second: our decoder (numerics.transformer) against transformers.GPT2LMHeadModel.
+"""Decoder training throughput at the Table 1 spec's shapes, against matmul rates measured in the same run.
 
-Both models get the width, depth and heads of ``specs/table1.toml`` and the same sequence length
-(the 32-bit task with supervision, T + 1 = 47 tokens), batch 32, the same fused AdamW; one
-teacher-forced step = forward, loss on the positions d..T, backward, update; no dropout in either.
-Our decoder's last layer computes outputs only where there is a target; GPT2LMHeadModel computes
-every position. GPT2LMHeadModel comes from the optional ``bench`` extra
-(``pip install subtask-verify[bench]``); without it only our decoder is measured.
+For each shape of ``specs/table1.toml`` asked for (default: the longest sequence, 32 bits with supervision,
+47 tokens; and the censored one, 14 bits without, 15 tokens), model-steps per second of one teacher-forced
+training step (forward, loss on positions d..T, backward, per-run gradient clipping, fused AdamW), batch 32:
 
-    python -m benchmarks.transformer [--steps 50] [--threads 1]
+- ``Decoder``: the plain nn.Module loop (``numerics.transformer.train_reference``'s step), one run: the
+  baseline, what the sweep ran before stacks;
+- ``stack xM fp32`` / ``stack xM bf16``: ``train_many``'s step with M runs as one batched model (the spec's
+  ``stack``), float32 and bfloat16 (bfloat16 only where ``bf16_hardware()``; skipped with a note otherwise);
+- ``GPT2LMHeadModel`` (transformers, the optional ``bench`` extra; skipped with a note when not installed).
+
+Beside them, the same run's rates of the step's own matmuls (every linear layer's forward and both backward
+products, M models as ``bmm``) in float32 and bfloat16, the step's matmul GFLOP/s, its fraction of the fp32
+matmul rate, and the share of the step spent in attention (fwd + bwd of the heads alone): heads of size 4
+make attention elementwise work, not matmul work. Variants are timed round-robin (``--rounds``) so that a
+shared machine's load hits them alike; ``uptime``'s load is printed: compare ratios, not absolute rates.
+
+    python -m benchmarks.transformer [--steps 10] [--rounds 3] [--shapes all] [--threads 1]
+    python -m benchmarks.transformer --sweep [SPEC]      # time a spec end to end from a fresh store
+    python -m benchmarks.transformer --censoring STORE   # the Table 1 spec's censoring points, refitted
+    python -m benchmarks.transformer --precision FP32_STORE BF16_STORE  # steps to learn, fp32 vs bf16
 """
 
 from __future__ import annotations
 
+import argparse
+import math
+import os
+import resource
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch.nn import functional as F
 
-from numerics.sequences import build
 from numerics.sweep import load_spec
-from numerics.transformer import START, Config, loss_on, make_data, model_for, optimizer, with_start
-from verify.table1 import FULL_SPEC
+from numerics.transformer import (
+    START,
+    Config,
+    Stack,
+    _attend,
+    _batch,
+    bf16_hardware,
+    groups,
+    loss_on,
+    make_data,
+    model_for,
+    optimizer,
+    seq_length,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+SPEC = REPO / "specs" / "table1.toml"
 
 
-def steps_per_second(step: Callable[[], None], steps: int) -> float:
-    for _ in range(3):  # warm-up
-        step()
-    start = time.perf_counter()
-    for _ in range(steps):
-        step()
-    return steps / (time.perf_counter() - start)
+def _load() -> str:
+    try:
+        return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg()) + f" on {os.cpu_count()} cores"
+    except OSError:
+        return "load average unknown"
 
 
-def ours(config: Config, u: torch.Tensor, targets: torch.Tensor) -> Callable[[], None]:
-    model = model_for(config, make_data(config).circuit)
+def spec_shapes(spec_path: Path = SPEC) -> list[list[Config]]:
+    """The spec's stacks (one per shape and schedule), longest sequence first."""
+    spec = load_spec(spec_path)
+    stacks = groups(list(spec.runs), spec.stack)
+    return sorted(stacks, key=lambda g: -seq_length(g[0]))
+
+
+def _inputs(configs: list[Config]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, list]:
+    datas = [make_data(c) for c in configs]
+    parts = [_batch(dt.circuit, dt.val[: c.batch], c.supervision, c.batch)
+             for dt, c in zip(datas, configs, strict=True)]
+    u, t, w = (torch.from_numpy(np.stack(a)) for a in zip(*parts, strict=True))
+    return u, t, w.float(), datas
+
+
+def decoder_step(config: Config) -> Callable[[], None]:
+    """One step of the plain nn.Module loop (``train_reference``)."""
+    u, t, _, datas = _inputs([config])
+    model = model_for(config, datas[0].circuit)
     opt = optimizer(model, config)
 
     def step() -> None:
-        loss = loss_on(model, u, targets, config.d)
+        loss = loss_on(model, u[0], t[0], config.d)
         opt.zero_grad(set_to_none=True)
         loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
         opt.step()
 
     return step
 
 
-def gpt2(config: Config, u: torch.Tensor, targets: torch.Tensor) -> Callable[[], None]:
-    from transformers import GPT2Config, GPT2LMHeadModel
+def stack_step(configs: list[Config], attention: str | None = None) -> Callable[[], None]:
+    """One step of ``train_many``'s stack of ``configs``."""
+    u, t, w, datas = _inputs(configs)
+    stack = Stack(configs, [dt.circuit for dt in datas], attention)
+    return lambda: stack.step(u, t, w)
 
-    hf = GPT2Config(vocab_size=3, n_positions=u.shape[1], n_embd=config.n_embd, n_layer=config.n_layer,
+
+def gpt2_step(config: Config) -> Callable[[], None] | None:
+    """One step of transformers.GPT2LMHeadModel at the same size (None when transformers is missing)."""
+    try:
+        from transformers import GPT2Config, GPT2LMHeadModel
+    except ImportError:
+        return None
+    u, t, _, _ = _inputs([config])
+    hf = GPT2Config(vocab_size=3, n_positions=u.shape[2], n_embd=config.n_embd, n_layer=config.n_layer,
                     n_head=config.n_head, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
                     bos_token_id=START, eos_token_id=START)
     torch.manual_seed(config.init_seed)
     model = GPT2LMHeadModel(hf)
     model.train()
-    opt = optimizer(model, config)  # the same optimiser for both
+    opt = optimizer(model, config)
 
     def step() -> None:
-        logits = model(input_ids=u).logits[:, config.d :, :2]
-        loss = F.cross_entropy(logits.reshape(-1, 2), targets.reshape(-1))
+        logits = model(input_ids=u[0]).logits[:, config.d :, :2]
+        loss = F.cross_entropy(logits.reshape(-1, 2), t[0].reshape(-1))
         opt.zero_grad(set_to_none=True)
         loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
         opt.step()
 
     return step
 
 
-def main(argv: list[str] | None = None) -> int:
-    from verify import cli
+def linear_shapes(config: Config, length: int) -> list[tuple[int, int, int]]:
+    """``(rows, in, out)`` of every linear layer's forward in one step of one model (the last layer computes
+    rows for positions d.. only, as the decoder does)."""
+    b, c = config.batch, config.n_embd
+    shapes = []
+    for i in range(config.n_layer):
+        rows = b * (length - config.d if i == config.n_layer - 1 else length)
+        shapes += [(b * length, c, 3 * c), (rows, c, c), (rows, c, 4 * c), (rows, 4 * c, c)]
+    shapes.append((b * (length - config.d), c, 2))
+    return shapes
 
-    parser = cli.OneLineParser(prog="python -m benchmarks.transformer", description=__doc__)
-    parser.add_argument("--steps", type=cli.int_in(5, 100_000), default=50, help="timed steps per model")
-    parser.add_argument("--threads", type=cli.int_in(1, 256), default=1, help="torch threads")
-    parser.add_argument("--d", type=cli.int_in(8, 64), default=32, help="task bits (sets the sequence length)")
+
+def step_flops(config: Config, length: int) -> float:
+    """Matmul FLOPs of one training step of one model: forward, and the two backward products per layer."""
+    return 3.0 * sum(2.0 * r * k * n for r, k, n in linear_shapes(config, length))
+
+
+def matmul_step(config: Config, length: int, models: int, dtype: torch.dtype) -> Callable[[], None]:
+    """The step's matmuls alone (forward y = x w; backward dx = dy w^T, dw = x^T dy), ``models`` as bmm."""
+    ops = []
+    for r, k, n in linear_shapes(config, length):
+        x, w, dy = (torch.randn(models, *s, dtype=dtype) for s in ((r, k), (k, n), (r, n)))
+        ops += [(x, w), (dy, w.transpose(1, 2)), (x.transpose(1, 2), dy)]
+
+    def step() -> None:
+        for a, b in ops:
+            torch.bmm(a, b)
+
+    return step
+
+
+def attention_step(config: Config, length: int, models: int, dtype: torch.dtype) -> Callable[[], None]:
+    """The heads alone (causal attention forward and backward), as ``train_many`` runs them."""
+    n, h = models * config.batch, config.n_head
+    q, k, v = (torch.randn(n, h, length, config.n_embd // h, dtype=dtype, requires_grad=True) for _ in range(3))
+    kind = "sdpa" if dtype == torch.float32 else "bmm"
+
+    def step() -> None:
+        _attend(q, k, v, kind).sum().backward()
+
+    return step
+
+
+def time_round_robin(variants: dict[str, Callable[[], None]], steps: int, rounds: int) -> dict[str, float]:
+    """Seconds per call of each variant: warm-up, then ``rounds`` rounds of ``steps`` calls each, in turn."""
+    for f in variants.values():
+        f()
+        f()
+    spent = dict.fromkeys(variants, 0.0)
+    for _ in range(rounds):
+        for name, f in variants.items():
+            start = time.perf_counter()
+            for _ in range(steps):
+                f()
+            spent[name] += time.perf_counter() - start
+    return {name: s / (steps * rounds) for name, s in spent.items()}
+
+
+def bench_shape(configs: list[Config], steps: int, rounds: int) -> list[str]:
+    """The table for one shape (lines of text)."""
+    first = configs[0]
+    m = len(configs)
+    length = seq_length(first)
+    flops = step_flops(first, length)
+    bf16 = bf16_hardware()
+    models: dict[str, tuple[Callable[[], None], int]] = {
+        "Decoder (nn.Module, before)": (decoder_step(first), 1),
+        "stack x1 fp32": (stack_step(configs[:1]), 1),
+        f"stack x{m} fp32": (stack_step(configs), m),
+    }
+    if bf16:
+        low = [replace(c, precision="bfloat16") for c in configs]
+        models[f"stack x{m} bf16"] = (stack_step(low), m)
+    hf = gpt2_step(first)
+    if hf is not None:
+        models["GPT2LMHeadModel"] = (hf, 1)
+    others: dict[str, Callable[[], None]] = {
+        "matmuls fp32": matmul_step(first, length, m, torch.float32),
+        "attention fp32": attention_step(first, length, m, torch.float32),
+    }
+    if bf16:
+        others["matmuls bf16"] = matmul_step(first, length, m, torch.bfloat16)
+        others["attention bf16"] = attention_step(first, length, m, torch.bfloat16)
+    sec = time_round_robin({**{k: f for k, (f, _) in models.items()}, **others}, steps, rounds)
+    mm32 = m * flops / sec["matmuls fp32"]
+    lines = [f"d={first.d} {first.supervision}: {length} tokens, batch {first.batch}, {first.n_layer} layers, "
+             f"width {first.n_embd}, {first.n_head} heads; {flops / 1e9:.2f} GFLOP of matmuls per model-step",
+             f"  same-run matmul rates on these shapes (x{m} as bmm): fp32 {mm32 / 1e9:.0f} GFLOP/s"
+             + (f", bf16 {m * flops / sec['matmuls bf16'] / 1e9:.0f} GFLOP/s" if bf16 else
+                ", bf16 not measured (no AMX: bfloat16 falls back to float32)")]
+    base = 1.0 / sec["Decoder (nn.Module, before)"]
+    for name, (_, count) in models.items():
+        rate = count / sec[name]
+        lines.append(f"  {name:<28} {rate:8.1f} model-steps/s  x{rate / base:4.2f} vs before  "
+                     f"{rate * flops / 1e9:6.1f} GFLOP/s = {rate * flops / mm32:4.0%} of fp32 matmul rate")
+    if hf is None:
+        lines.append("  GPT2LMHeadModel: not measured (pip install 'subtask-verify[bench]' for transformers)")
+    for dt in ("fp32", "bf16") if bf16 else ("fp32",):
+        name = f"stack x{m} {dt}"
+        share = sec[f"attention {dt}"] / sec[name]
+        lines.append(f"  {name}: attention alone (fwd + bwd, {first.n_head} heads of {first.n_embd // first.n_head}) "
+                     f"is {share:.0%} of the step, its matmuls at the same-run {dt} rate "
+                     f"{sec[f'matmuls {dt}'] / sec[name]:.0%}")
+    return lines
+
+
+def time_sweep(spec: Path, workers: int) -> int:
+    """Run ``python -m numerics.sweep SPEC`` into a fresh temporary store; print its own timer, the wall
+    time and the workers' CPU time (what the sweep costs on an idle machine, when the CPU is shared)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with tempfile.TemporaryDirectory(prefix="table1-") as tmp:
+        print(f"{_load()}; python -m numerics.sweep {spec} --store {tmp} --workers {workers}", flush=True)
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "numerics.sweep", str(spec), "--store", tmp,
+                               "--workers", str(workers)], cwd=REPO, stderr=subprocess.PIPE, text=True)
+        wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    lines = [ln for ln in proc.stderr.replace("\r", "\n").splitlines() if ln.startswith(("trained", "python -m"))]
+    print("\n".join(lines))
+    print(f"wall {wall:.0f} s; CPU time of the sweep's processes {cpu:.0f} s (= {cpu / workers:.0f} s on "
+          f"{workers} idle cores); {_load()}")
+    return proc.returncode
+
+
+def censoring(store_dir: Path, spec: Path = SPEC, reps: int = 300) -> int:
+    """Refit the per-bit rate without supervision (log-normal AFT, right-censored, verify.stats) from the
+    stored runs of ``spec``, then with the earlier spec's censoring put back: 14 bits censored at 40K instead
+    of at this spec's budget, and 16-bit runs censored at 40K added (the earlier sweep: none of the six
+    passed 60% within 40K). Equal intervals = the shorter censoring carries the same information."""
+    from numerics import store
+    from numerics.transformer import LEARNED, first_step_above
+    from verify.stats import censored_fit
+
+    frame = store.load(store_dir)
+    rows = []
+    for _, curve in frame.groupby("run"):
+        first = curve.iloc[0]
+        if first["cfg_supervision"] != "end_to_end":
+            continue
+        t = first_step_above(curve.sort_values("step"), LEARNED)
+        rows.append((int(first["cfg_d"]), int(first["cfg_seed"]), t, int(first["cfg_max_steps"])))
+    if not rows:
+        raise SystemExit(f"{store_dir}: no runs without supervision")
+    rows.sort()
+    print("runs without supervision (d, seed, steps to > 60% or censored at the budget):")
+    print("  " + ", ".join(f"{d}b/{s}: {t:.0f}" if math.isfinite(t) else f"{d}b/{s}: >{b}" for d, s, t, b in rows))
+
+    def fit(extra: list[tuple[int, float, bool]], label: str, move14: float | None = None) -> None:
+        data = [(d, (t if math.isfinite(t) else (move14 if move14 and d == 14 else b)), math.isfinite(t))
+                for d, _, t, b in rows] + extra
+        f = censored_fit([x for x, _, _ in data], [s for _, s, _ in data], [o for _, _, o in data],
+                         reps=reps, seed=0)
+        print(f"  {label:<62} rate {f.slope:.3f} per bit, {f.level:.0%} interval "
+              f"[{f.interval[0]:.3f}, {f.interval[1]:.3f}]")
+
+    print("log steps = a + r d, censored log-normal AFT (verify.stats.censored_fit):")
+    fit([], "as stored")
+    fit([(16, 40_000.0, False)] * 3, "+ 16 bits x3 censored at 40K")
+    fit([(16, 40_000.0, False)] * 3, "+ 16 bits x3 at 40K, and 14 bits censored at 40K", move14=40_000.0)
+    return 0
+
+
+def precision(fp32_store: Path, bf16_store: Path) -> int:
+    """Steps to > 60% and > 95% validation accuracy of each bfloat16 run beside the float32 run of the same
+    config (seed, size, budget), and the summary of the differences."""
+    from numerics import store
+    from numerics.transformer import LEARNED, SOLVED, first_step_above
+
+    def table(root: Path) -> dict[tuple, tuple[float, float, set]]:
+        out = {}
+        for _, curve in store.load(root).groupby("run"):
+            c = curve.sort_values("step")
+            key = (c["cfg_supervision"].iloc[0], int(c["cfg_d"].iloc[0]), int(c["cfg_seed"].iloc[0]))
+            out[key] = (first_step_above(c, LEARNED), first_step_above(c, SOLVED), set(c.get("precision", ["?"])))
+        return out
+
+    a, b = table(fp32_store), table(bf16_store)
+    common = sorted(set(a) & set(b))
+    if not common:
+        raise SystemExit("no config in both stores")
+    print("supervision d seed: steps to >60% fp32 -> bf16, to >95% fp32 -> bf16 (precision that ran)")
+    ratios = []
+    for key in common:
+        (a60, a95, _), (b60, b95, ran) = a[key], b[key]
+        print(f"  {key[0]:<10} {key[1]:>2} {key[2]}: {a60:6.0f} -> {b60:6.0f}   {a95:6.0f} -> {b95:6.0f}  "
+              f"({'/'.join(ran)})")
+        if math.isfinite(a60) and math.isfinite(b60):
+            ratios.append(b60 / a60)
+    r = np.array(ratios)
+    if len(r):
+        print(f"bf16/fp32 steps to >60% over {len(r)} runs learned in both: median {np.median(r):.2f}, "
+              f"geometric mean {np.exp(np.mean(np.log(r))):.2f}, range [{r.min():.2f}, {r.max():.2f}]")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from numerics import cli
+
+    parser = cli.OneLineParser(prog="python -m benchmarks.transformer", description=__doc__,
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=cli.int_in(1, 100_000), default=10, help="timed steps per round")
+    parser.add_argument("--rounds", type=cli.int_in(1, 100), default=3, help="round-robin rounds")
+    parser.add_argument("--threads", type=cli.int_in(1, 256), default=1, help="torch threads (the sweep uses 1)")
+    parser.add_argument("--shapes", choices=["two", "all"], default="two",
+                        help="the longest and the censored shape of the spec (two), or every shape (all)")
+    parser.add_argument("--spec", type=Path, default=SPEC, help="the spec whose shapes are timed")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--sweep", action="store_true", help="time the spec end to end from a fresh store")
+    what.add_argument("--censoring", type=Path, metavar="STORE", help="refit the censoring points from STORE")
+    what.add_argument("--precision", type=Path, nargs=2, metavar=("FP32_STORE", "BF16_STORE"),
+                      help="steps to learn in float32 vs bfloat16, run by run")
+    parser.add_argument("--workers", type=cli.int_in(1, 256), default=2, help="sweep workers (--sweep)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    # The model of specs/table1.toml (its width, depth and heads) on the d-bit task with supervision.
-    model = {k: getattr(load_spec(FULL_SPEC).runs[0], k) for k in ("n_layer", "n_head", "n_embd", "qkv_std", "lr")}
-    config = Config(d=args.d, **model)
-    data = make_data(config)
-    seq = build(data.circuit, data.val[: config.batch], "subtasks")
-    u = with_start(seq.z)
-    targets = torch.from_numpy(((seq.y + 1) / 2).astype(np.int64))
-    shape = (f"n_layer={config.n_layer} n_head={config.n_head} n_embd={config.n_embd} seq_len={u.shape[1]} "
-             f"batch={config.batch} threads={args.threads}")
-    ours_rate = steps_per_second(ours(config, u, targets), args.steps)
-    print(f"{shape}\nours (numerics.transformer.Decoder): {ours_rate:8.1f} steps/s")
-    try:
-        import transformers
-    except ImportError:
-        print("transformers is not installed (optional extra: pip install 'subtask-verify[bench]'); "
-              "GPT2LMHeadModel not measured")
-        return 0
-    theirs = steps_per_second(gpt2(config, u, targets), args.steps)
-    print(f"transformers {transformers.__version__} GPT2LMHeadModel: {theirs:8.1f} steps/s")
-    print(f"ratio ours / GPT2LMHeadModel: {ours_rate / theirs:.2f}x (target >= 1.5x)")
+    if args.sweep:
+        return time_sweep(args.spec, args.workers)
+    if args.censoring:
+        return censoring(args.censoring, args.spec)
+    if args.precision:
+        return precision(*args.precision)
+    stacks = spec_shapes(args.spec)
+    if args.shapes == "two":
+        censored = [g for g in stacks if g[0].supervision == "end_to_end"]
+        stacks = [stacks[0]] + ([max(censored, key=lambda g: g[0].d)] if censored else [])
+    print(f"{_load()}; torch {torch.__version__}, {args.threads} thread(s); bf16 on AMX: {bf16_hardware()}")
+    for g in stacks:
+        print("\n".join(bench_shape(g, args.steps, args.rounds)), flush=True)
     return 0
 
 

@@ -444,10 +444,15 @@ def group_key(config: Config) -> tuple:
             config.precision)
 
 
+def seq_length(config: Config) -> int:
+    """Tokens the decoder reads: START and z_1..z_T (T = d + G - 1 with the parity tree's G = d/2 - 1 gates
+    under supervision, T = d without)."""
+    return 1 + config.d + (config.d // 2 - 2 if config.supervision == "subtasks" else 0)
+
+
 def cost(config: Config) -> int:
     """A run's budget in token-steps (max_steps x sequence length): the order a sweep submits stacks in."""
-    length = 1 + config.d + (config.d // 2 - 1 if config.supervision == "subtasks" else 0)
-    return config.max_steps * length
+    return config.max_steps * seq_length(config)
 
 
 def groups(configs: list[Config] | tuple[Config, ...], max_models: int = 8) -> list[list[Config]]:
@@ -471,9 +476,13 @@ def _linear(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None, dtype: tor
     return torch.baddbmm(b.unsqueeze(1), x, w)
 
 
-def _layer_norm(h: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """LayerNorm over the last dimension with per-model affine ``(M, C)`` (float32, eps 1e-5)."""
-    return torch.addcmul(b.unsqueeze(1), F.layer_norm(h, h.shape[-1:]), w.unsqueeze(1))
+def _ln_linear(h: torch.Tensor, g: torch.Tensor, beta: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None,
+               dtype: torch.dtype) -> torch.Tensor:
+    """``LayerNorm(h; g, beta) @ w + b`` per model, with the LayerNorm's affine folded into the linear layer
+    (``(n g + beta) w + b = n (g w) + (beta w + b)``, n the normalised h, eps 1e-5): per-model affine
+    parameters cost no pass over the activations."""
+    bias = torch.bmm(beta.unsqueeze(1), w).squeeze(1)
+    return _linear(F.layer_norm(h, h.shape[-1:]), g.unsqueeze(2) * w, bias if b is None else bias + b, dtype)
 
 
 def _attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, kind: str) -> torch.Tensor:
@@ -512,7 +521,7 @@ def stacked_forward(p: dict[str, torch.Tensor], u: torch.Tensor, n_layer: int, n
     h = h.reshape(m, b * length, c)
     new_cache = []
     for i in range(n_layer):
-        qkv = _linear(_layer_norm(h, p[f"{i}.ln1.w"], p[f"{i}.ln1.b"]), p[f"{i}.qkv.w"], p[f"{i}.qkv.b"], dtype)
+        qkv = _ln_linear(h, p[f"{i}.ln1.w"], p[f"{i}.ln1.b"], p[f"{i}.qkv.w"], p[f"{i}.qkv.b"], dtype)
         q, k, v = qkv.view(m * b, length, 3, n_head, hd).permute(2, 0, 3, 1, 4).unbind(0)
         if cache is not None:
             k, v = torch.cat([cache[i][0], k], dim=2), torch.cat([cache[i][1], v], dim=2)
@@ -523,10 +532,10 @@ def stacked_forward(p: dict[str, torch.Tensor], u: torch.Tensor, n_layer: int, n
             h = h.view(m, b, length, c)[:, :, start:].reshape(m, b * rows, c)
         a = _attend(q, k, v, attention).transpose(1, 2).reshape(m, b * rows, c)
         h = h + _linear(a, p[f"{i}.proj.w"], p[f"{i}.proj.b"], dtype)
-        f = F.gelu(_linear(_layer_norm(h, p[f"{i}.ln2.w"], p[f"{i}.ln2.b"]), p[f"{i}.fc.w"], p[f"{i}.fc.b"], dtype),
+        f = F.gelu(_ln_linear(h, p[f"{i}.ln2.w"], p[f"{i}.ln2.b"], p[f"{i}.fc.w"], p[f"{i}.fc.b"], dtype),
                    approximate="tanh")
         h = h + _linear(f, p[f"{i}.out.w"], p[f"{i}.out.b"], dtype)
-    logits = _linear(_layer_norm(h, p["ln.w"], p["ln.b"]), p["head"], None, dtype).float()
+    logits = _ln_linear(h, p["ln.w"], p["ln.b"], p["head"], None, dtype).float()
     return logits.view(m, b, -1, 2), new_cache
 
 
