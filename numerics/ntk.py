@@ -316,12 +316,12 @@ def iter_limit_gram(z: torch.Tensor | np.ndarray, positions: Sequence[int] | Non
         else:
             p = torch.as_tensor(parent)
             q, G = sigma[p][:, p], G[p][:, p]
-        tok = torch.as_tensor(token)
-        q.add_((tok[:, None] == tok[None, :]).to(torch.float64))  # q_s = Sigma_{s-1} + [z_s = z_s']
+        one = torch.as_tensor(token, dtype=torch.float64)
+        q.addr_(one, one).addr_(1.0 - one, 1.0 - one)  # q_s = Sigma_{s-1} + [z_s = z_s'] (tokens are 0/1)
         norm = torch.sqrt(torch.diagonal(q).clone())
         cos = q.div_(norm[:, None]).div_(norm[None, :]).clamp_(-1.0, 1.0)  # q is now cos theta_s
         cos.fill_diagonal_(1.0)  # exactly: arccos(1 - eps) would be sqrt(2 eps), not 0
-        sigma = torch.sqrt(1.0 - cos * cos)  # sin theta_s; becomes Sigma_s below
+        sigma = cos.square().neg_().add_(1.0).clamp_(min=0.0).sqrt_()  # sin theta_s; becomes Sigma_s below
         c = torch.arccos(cos).neg_().add_(torch.pi)  # pi - theta_s
         sigma.add_(c * cos).mul_(norm[:, None]).mul_(norm[None, :]).div_(torch.pi)
         del cos, q
@@ -368,13 +368,22 @@ def label_norms(K: torch.Tensor, Y: torch.Tensor | np.ndarray) -> torch.Tensor:
 
     Raises ValueError when K is not numerically positive definite (then y^T K^{-1} y is undefined).
     """
-    K = K.to(torch.float64)
+    return norms_from_factor(cholesky(K), Y)
+
+
+def cholesky(K: torch.Tensor) -> torch.Tensor:
+    """The float64 Cholesky factor L (K = L L^T); ValueError when K is not numerically positive definite."""
+    L, info = torch.linalg.cholesky_ex(K.to(torch.float64))
+    if int(info) != 0:
+        raise ValueError(f"the Gram is not positive definite (Cholesky fails at leading minor {int(info)})")
+    return L
+
+
+def norms_from_factor(L: torch.Tensor, Y: torch.Tensor | np.ndarray) -> torch.Tensor:
+    """sqrt(y^T (L L^T)^{-1} y) for each column of ``Y``: one factorisation, any number of labels."""
     Y = torch.as_tensor(np.asarray(Y), dtype=torch.float64)
     one = Y.dim() == 1
     Y = Y[:, None] if one else Y
-    L, info = torch.linalg.cholesky_ex(K)
-    if int(info) != 0:
-        raise ValueError(f"the Gram is not positive definite (Cholesky fails at leading minor {int(info)})")
     out = torch.sqrt((Y * torch.cholesky_solve(Y, L)).sum(0))
     return out[0] if one else out
 

@@ -158,24 +158,44 @@ def _geo(v: torch.Tensor) -> float:
     return float(torch.exp(torch.log(v).mean()))
 
 
-def _grams(d: int, pair: int, cfg: Config, width: int, x: np.ndarray):
-    """(sequences, iterator of (t, m H^t)) for one subset at one width (0 = the limit)."""
+def _factors(d: int, pair: int, cfg: Config, width: int, x: np.ndarray, shared: dict[int, Any]):
+    """(sequences, iterator of (t, Cholesky factor of m H^t or None when singular)) for one subset.
+
+    In the limit H^d does not depend on the subset (f_d reads only x): its factor is computed once per d
+    and shared by every subset through ``shared``.
+    """
     subset = circuits.random_subset(d, cfg.subsets[pair])
     seqs = sequences.build(circuits.parity_tree(d, subset), x, "subtasks")
     positions = range(d, seqs.T + 1)
     if width == LIMIT:
-        return seqs, ntk.iter_limit_gram(seqs.z, positions)
-    W, fz = rnn.init(width, cfg.inits[pair])
-    H = ntk.gram(W, fz, seqs.z, list(positions))
-    return seqs, ((t, width * H[k]) for k, t in enumerate(positions))
+        first = positions if d not in shared else positions[1:]
+        grams = ntk.iter_limit_gram(seqs.z, first) if len(first) else iter(())
+    else:
+        W, fz = rnn.init(width, cfg.inits[pair])
+        H = ntk.gram(W, fz, seqs.z, list(positions))
+        grams = ((t, width * H[k]) for k, t in enumerate(positions))
+
+    def factors():
+        if width == LIMIT and d in shared:
+            yield d, shared[d]
+        for t, K in grams:
+            try:
+                L = ntk.cholesky(K)
+            except ValueError:  # a finite-width Gram can be numerically singular (m^2 not >> n)
+                L = None
+            del K
+            if width == LIMIT and t == d:
+                shared[d] = L
+            yield t, L
+
+    return seqs, factors()
 
 
-def _norms(K: torch.Tensor, Y: np.ndarray) -> torch.Tensor:
-    """label_norms, NaN when the (finite-width) Gram is numerically singular."""
-    try:
-        return ntk.label_norms(K, Y)
-    except ValueError:
+def _norms(L: torch.Tensor | None, Y: np.ndarray) -> torch.Tensor:
+    """Label norms from a factor; NaN when the Gram was singular."""
+    if L is None:
         return torch.full((Y.shape[1],), math.nan, dtype=torch.float64)
+    return ntk.norms_from_factor(L, Y)
 
 
 def measure(config: Config) -> Data:
@@ -196,11 +216,12 @@ def measure(config: Config) -> Data:
         y_class = class_labels(d, x, cfg.class_max, cfg.seed)
         base = {"width": width, "d": d, "n": n, "all_inputs": n == 1 << d}
         pairs = range(len(cfg.subsets))
+        shared: dict[int, Any] = {}
         for pair in pairs:
-            seqs, grams = _grams(d, pair, cfg, width, x)
+            seqs, grams = _factors(d, pair, cfg, width, x, shared)
             perm = np.random.default_rng([cfg.seed, d, pair, 2])
             common = {**base, "pair": pair, "T": seqs.T}
-            for t, K in grams:
+            for t, K in grams:  # K: the Gram's Cholesky factor
                 y = seqs.y[:, t - d]
                 labels = [y[:, None], perm.permutation(y)[:, None], y_rand]
                 with_class = t == d and (pair == 0 or width != LIMIT)  # H^d does not depend on the subset
@@ -220,7 +241,6 @@ def measure(config: Config) -> Data:
                     rows.append({**common, "T": d, "label": "end_to_end_class", "t": d, "value": _geo(vc),
                                  "min": float(vc.min()), "median": float(vc.median()), "max": float(vc.max()),
                                  "count": int(vc.numel())})
-                del K
     return Data(tuple(rows), cfg)
 
 
