@@ -1,4 +1,5 @@
 import itertools
+import json
 from fractions import Fraction
 
 import numpy as np
@@ -77,15 +78,35 @@ def test_eq101_printed_collapses_to_zero_and_min_form_matches():
         l15.eq101(6, 1, sympy.Integer(1), "other")
 
 
-def test_check_rows():
-    rows = l15.check(dmax=8)
-    assert [r.verdict for r in rows] == ["holds", "erratum", "erratum"]
-    assert "ceil(alpha|H|)" in rows[1].evidence and "min{.}" in rows[2].evidence
+def test_findings_count_mismatches_exactly():
+    eq100, eq91, eq101 = l15.check(l15.Config(dmax=8, subsets=3))
+    assert [f.part for f in (eq100, eq91, eq101)] == ["eq. 100", "eq. 91", "eq. 101"]
+    assert all(c.measured == 0 and c.holds for c in eq100.comparisons)
+    frac = [c for c in eq91.comparisons if "not an integer" in c.quantity]
+    integer = [c for c in eq91.comparisons if "(alpha|H| an integer)" in c.quantity]
+    assert [c.measured for c in integer] == [0, 0, 0, 0]
+    assert [(c.params["d"], c.measured) for c in frac] == [(2, 1), (4, 5), (6, 19), (8, 69)]  # every such alpha
+    ours = next(c for c in eq91.comparisons if c.quantity == "E^(H, alpha, l01), ours")
+    assert ours.measured_exact == ours.reference_exact == "17/35" and ours.params["alpha"] == "69/140"
+    assert all(c.holds for c in eq91.comparisons + eq101.comparisons if c.role in {"check", "corrected"})
+    assert all(c.measured == 0 and not c.holds for c in eq101.comparisons if c.role == "printed")
+    assert eq91.conclusion_survives and eq101.conclusion_survives
+
+
+def test_controls_flip_every_part():
+    findings = l15.check(l15.Config(dmax=6, subsets=3))
+    by_part = {f.part: f.verdict for f in findings}
+    controls = l15.controls(findings)
+    assert [c.part for c in controls] == ["eq. 100", "eq. 91", "eq. 101"]
+    assert all(c.flipped(by_part[c.part]) for c in controls)
+    dup = controls[0].finding.comparisons
+    assert any(c.measured > 0 for c in dup)
 
 
 def test_cli(capsys):
     with pytest.raises(SystemExit) as exc:
         l15.main(["--c", "-1"])
-    assert exc.value.code == 2 and "must be > 0" in capsys.readouterr().err
+    assert exc.value.code == 2 and "out of range" in capsys.readouterr().err
     assert l15.main(["--dmax", "6", "--json"]) == 0
-    assert '"L15"' in capsys.readouterr().out
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["id"] == "L15" and len(row["parts"]) == 3
