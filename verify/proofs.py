@@ -60,7 +60,7 @@ APPENDIX = {"C": "PC", "D": "PD", "E": "PE", "thm2": "P2", "F": "PF"}
 T, m, n, R, d, t, k = (symbol(s) for s in ("T", "m", "n", "R", "d", "t", "k"))
 Dl, phi, Dinv, eps, sig = (symbol(s) for s in ("Δ", "φ", "δ⁻¹", "ε", "σ"))
 SMALL_EPS = (ge(1, eps, "ε ≲ 1"),)
-H, Var = symbol("|H|"), symbol("Var")
+H, Var, G = symbol("|H|"), symbol("Var"), symbol("G")
 half, third, sixth = sp.Rational(1, 2), sp.Rational(1, 3), sp.Rational(1, 6)
 L = sp.log(Dinv)  # log(1/δ)
 eta = 1 / (m * sp.sqrt(n))  # Algorithm 2/3's learning rate
@@ -433,24 +433,36 @@ def chains() -> tuple[Step, ...]:
                              "min over even d ≤ 256 of |H|/2^{d/2} (still exponential)"),),
              context=(Exact(lambda: max(sp.Rational(_b(a, a // 2), 2**a) for a in SAMPLE_D), "le", 1,
                             "max over even d ≤ 256 of |H|/2^d"),)),
+        Step("PF", "Lemma 14", "sup_w Var(H, F, w) from eq. 90", "O(|H|^{−1})",
+             "|H|^{−1} G with G = E_x‖∂p_w/∂w‖² = O(poly(d)) (Lemma 14's assumption)",
+             Est(G / H, 1 / H, (*large("G", "|H|"),)),
+             fix=("bound", G / H),
+             survives=(Exact(lambda: sp.limit(dd**10 * 2**(-dd / 2), dd, sp.oo), "eq", 0,
+                             "lim d^10 2^{−d/2} (poly(d)/|H| is still exponentially small, |H| ≥ 2^{d/2})"),),
+             note=("G is O(poly(d)) by assumption, not O(1): eq. 90 keeps it and the statement drops it; eq. 90 "
+                   "itself is checked numerically under L14")),
         Step("PF", "Lemma 12's ε", "ε = (sup_w Var)^{1/3} with Lemma 14", "O(|H|^{−1/3})",
              "Var = O(|H|^{−1})", Est(Var**third, H**(-third), (ge(1 / H, Var, "Var = O(|H|⁻¹) (Lemma 14)"),))),
-        Step("PF", "Theorem 4 (oracle accuracy)", "e^{−d/3} against Lemma 12's Ω(ε), ε ≍ |H|^{−1/3}",
+        Step("PF", "Theorem 4 (oracle accuracy)", "e^{−d/3} against Lemma 12's Ω(ε), ε ≤ (G/|H|)^{1/3} (eq. 90)",
              "Ω(e^{−d/3})", "|H|^{−1/3} ≥ 2^{−d/3}: e^{−d/3}/ε ≤ (2/e)^{d/3} → 0",
              Exact(lambda: sp.limit((2 / sp.E)**(dd / 3), dd, sp.oo), "gt", 0, "lim (2/e)^{d/3}"),
              fix=("exact", Exact(lambda: min((sp.Rational(_b(a, a // 2), 2**a) * sp.sqrt(a))**third
                                              for a in SAMPLE_D), "gt", 0,
                                  "min over even d ≤ 256 of (2^{−d/3} d^{1/6}) / |H|^{−1/3}"),
-                  "accuracy Ω(|H|^{−1/3}) = Ω(2^{−d/3} d^{1/6}) in place of Ω(e^{−d/3})"),
+                  "accuracy Ω((G/|H|)^{1/3}), at least Ω(2^{−d/3} d^{1/6}) for G ≥ 1, in place of Ω(e^{−d/3})"),
              survives=(Exact(lambda: sp.limit(2**(-dd / 3) * dd**sixth, dd, sp.oo), "eq", 0,
-                             "lim 2^{−d/3} d^{1/6} (still exponentially small)"),)),
+                             "lim 2^{−d/3} d^{1/6} (still exponentially small)"),),
+             note=("reading: Lemma 12 applies when the oracle's tolerance is at least a constant times "
+                   "ε = (sup Var)^{1/3}, which eq. 90 bounds by (G/|H|)^{1/3} with G = E‖∂p/∂w‖²; to cover every "
+                   "network with G ≥ 1 the tolerance must be ≳ |H|^{−1/3} ≥ 2^{−d/3}, and c·e^{−d/3} is below it")),
         Step("PF", "Theorem 4 (probability)", "1 − nε with n = poly(d) (Lemma 12)", "1 − O(e^{−d/3})",
-             "n |H|^{−1/3} ≥ d 2^{−d/3} (n = d): e^{−d/3}/(nε) ≤ (2/e)^{d/3}/d → 0",
+             "nε with ε up to (G/|H|)^{1/3} ≥ 2^{−d/3} (G ≥ 1), n = d: e^{−d/3}/(nε) ≤ (2/e)^{d/3}/d → 0",
              Exact(lambda: sp.limit((2 / sp.E)**(dd / 3) / dd, dd, sp.oo), "gt", 0, "lim (2/e)^{d/3}/d"),
-             fix=("exact", Exact(lambda: sp.limit(dd**sp.Rational(7, 6) * 2**(-dd / 3) * sp.exp(dd / 10), dd, sp.oo),
+             fix=("exact", Exact(lambda: sp.limit(dd**sp.Rational(9, 2) * 2**(-dd / 3) * sp.exp(dd / 10), dd, sp.oo),
                                  "eq", 0,
-                                 "lim d^{7/6} 2^{−d/3} e^{d/10} (n|H|^{−1/3} ≤ 2^{1/6} d^{7/6} 2^{−d/3} is e^{−Ω(d)})"),
-                  "1 − O(n d^{1/6} 2^{−d/3}) = 1 − e^{−Ω(d)} for n = poly(d)"),
+                                 "lim d^{9/2} 2^{−d/3} e^{d/10} (n = d, G = d^10: n(G/|H|)^{1/3} ≤ 2^{1/6} d^{9/2} "
+                                 "2^{−d/3} is e^{−Ω(d)})"),
+                  "1 − O(n (G/|H|)^{1/3}) = 1 − O(n G^{1/3} d^{1/6} 2^{−d/3}) = 1 − e^{−Ω(d)} for n, G = poly(d)"),
              note="n = d stands for any unbounded n = poly(d); Lemma 12's failure probability is nε"),
         Step("PF", "Theorem 4 (loss)", "1/2 − loss = 1/(2α|H|), α → 1 (Lemma 15)", "loss ≥ 1/2 − O(e^{−d})",
              "1/|H| ≥ 2^{−d}: e^{−d} 2α|H| ≤ 2(2/e)^d → 0",
@@ -469,7 +481,9 @@ def chains() -> tuple[Step, ...]:
                                  "eq. 101 with min in place of max"),
                   "½(1 − 1/(|H| − min{O(|H|^{2/3})n, |H| − 1}))"),
              survives=(Exact(lambda: _eq101_lemma15(16, 1), "ge", sp.Rational(1, 2) - sp.Rational(1, 2**8),
-                             "the loss bound at d = 16 (≥ 1/2 − 2^{−d/2})"),)),
+                             "the loss bound at d = 16 (≥ 1/2 − 2^{−d/2})"),),
+             note=("the O(·) constant taken as 1 and |H~| = |H| − n⌈|H|^{2/3}⌉ (an integer); with max the "
+                   "denominator is min{|H| − n O(|H|^{2/3}), 1} ≤ 1 and the bound collapses to ≤ 0")),
         Step("PF", "Corollary 1", "the iterations Lemma 12 needs for loss ≤ 1/2 − 1/4", "exponential in d",
              "n ≥ (1 − 2/|H|)|H|^{1/3} ≥ (1 − 2^{1−d/2}) 2^{d/6}; against d^10",
              Exact(lambda: sp.limit((1 - 2**(1 - dd / 2)) * 2**(dd / 6) / dd**10, dd, sp.oo), "gt", 10**6,
