@@ -32,7 +32,9 @@ KS7 (Theorem 7) reads the self-consistency runs.
 - KSX, part "ordering": direct at chance; teacher forcing's CoT loss <= 0.05 and its prediction solved;
   self-consistency solved; the teacher-forced arm solves no later than self-consistency. Control: no gap between
   arms (the direct arm's run replaced by the teacher-forced one). Part "plain CoT": it solves the smallest k and
-  not the largest. Control: plain CoT's runs replaced by the paper's pattern (so the rule can also say yes).
+  not the largest. Control: the opposite of what was measured is planted: when plain CoT matches the paper, its
+  runs are replaced by the reverse pattern (the direct run at the smallest k, teacher-forced runs elsewhere); when
+  it does not, by the paper's pattern (teacher-forced at the smallest k, direct elsewhere).
 
 KSF (footnote 3). Wies et al.'s Theorem 4 rests on Lemma 12 (Shamir 2018): an oracle that may return any
 sigma-approximation of the gradient can return the class mean E_h[grad F_h] whenever it lies within sigma, and then
@@ -119,6 +121,17 @@ class Config:
                                                                    "range": (0, 10_000)})
     sigma_factor: float = field(default=2.0, metadata={
         "help": "KSF: sigma = this x max entry of grad F_h - E grad F at init", "range": (1e-3, 1e3)})
+
+    def __post_init__(self) -> None:
+        pow2 = lambda k: k >= 2 and k & (k - 1) == 0  # noqa: E731
+        if len(self.etas) != len(self.ks):
+            raise ValueError(f"--etas needs one learning rate per k: {len(self.ks)} values, got {len(self.etas)}")
+        if not all(pow2(k) for k in (*self.ks, self.grad_k, self.step_k)):
+            raise ValueError("every k (--ks, --grad-k, --step-k) must be a power of two >= 2")
+        if max(self.ks) > self.d or self.grad_k > min(self.grad_ds) or self.step_k > min(self.step_ds):
+            raise ValueError("k must not exceed d (--ks vs --d, --grad-k vs --grad-ds, --step-k vs --step-ds)")
+        if self.rnn_d % 2:
+            raise ValueError(f"--rnn-d must be even (the class of d/2-subsets), got {self.rnn_d}")
 
     @classmethod
     def quick(cls) -> Config:
@@ -520,7 +533,8 @@ def controls(findings: list[Finding], config: Config | None = None) -> list[Cont
         out.append(Control("KS5", "the same gradients scored against a shuffled tree", g, part="gradient at W = 0"))
         s = decide_ks5_step(replace(base, step=measure_step(c, link="identity"), link="identity"))
         out.append(Control("KS5", "the link phi replaced by the identity in the one step", s, part="one step"))
-        k2 = replace(small, ks=(2,), etas=(small.etas[0],))
+        # the same step per node as the smallest k's arm: the loss's 1/(k-1) is 1 at k = 2
+        k2 = replace(small, ks=(2,), etas=(small.etas[0] / (small.ks[0] - 1),))
         t2 = ks.random_tree(c.d, 2, seed=c.seeds[0])
         planted = {(m, 2, c.seeds[0]): one_run(t2, m, k2.etas[0], k2, c.seeds[0]) for m in ("direct", "teacher")}
         out.append(Control("KS2", "the direct model on k = 2 (a task it can represent)",
@@ -537,11 +551,18 @@ def controls(findings: list[Finding], config: Config | None = None) -> list[Cont
         out.append(Control("KSX", "the direct arm replaced by the teacher-forced run (no gap between arms)",
                            decide_ksx(replace(base, runs=no_gap))[0], part="ordering"))
         ks_ = sorted({k for (_, k, _) in runs})
-        paper = {key: (dict(runs[("teacher" if key[1] == ks_[0] else "direct", key[1], key[2])], mode="cot")
-                       if key[0] == "cot" else r) for key, r in runs.items()}
-        out.append(Control("KSX", "plain CoT's runs replaced by the paper's pattern (the teacher-forced run at the "
-                           "smallest k, the direct run at the largest)", decide_ksx(replace(base, runs=paper))[1],
-                           part="plain CoT"))
+        measured = next(f for f in findings if f.id == "KSX" and f.part == "plain CoT").verdict
+        if measured == "consistent":  # plant the violation: the reverse of the paper's pattern
+            planted = {k: "direct" if k == ks_[0] else "teacher" for k in ks_}
+            text = ("plain CoT's runs replaced by the reverse pattern (direct at the smallest k, teacher-forced "
+                    "elsewhere)")
+        else:  # plant the paper's pattern, so the rule shows it can also say yes
+            planted = {k: "teacher" if k == ks_[0] else "direct" for k in ks_}
+            text = ("plain CoT's runs replaced by the paper's pattern (the teacher-forced run at the smallest k, the "
+                    "direct run elsewhere)")
+        swapped = {key: (dict(runs[(planted[key[1]], key[1], key[2])], mode="cot") if key[0] == "cot" else r)
+                   for key, r in runs.items()}
+        out.append(Control("KSX", text, decide_ksx(replace(base, runs=swapped))[1], part="plain CoT"))
     with threads(1):
         f = measure_ksf(replace(c, rnn_targets=c.rnn_targets[:2]), oracles=("lemma12", "exact", "round", "uniform"),
                         as_oracle={"exact": "lemma12"})
