@@ -229,14 +229,12 @@ def one_run(t: ks.Tree, mode: str, eta: float, c: Config, seed: int, link: str =
 def measure_runs(c: Config) -> dict[tuple[str, int, int], dict[str, Any]]:
     if len(c.etas) != len(c.ks):
         raise ValueError(f"--etas needs one learning rate per k: {len(c.ks)} values, got {len(c.etas)}")
+    from tqdm.auto import tqdm
+
+    jobs = [(k, eta, s, mode) for k, eta in zip(c.ks, c.etas, strict=True) for s in c.seeds for mode in ks.MODES]
     runs = {}
-    for k, eta in zip(c.ks, c.etas, strict=True):
-        if k > c.d:
-            raise ValueError(f"k = {k} exceeds d = {c.d}")
-        for s in c.seeds:
-            t = ks.random_tree(c.d, k, seed=s)
-            for mode in ks.MODES:
-                runs[(mode, k, s)] = one_run(t, mode, eta, c, s)
+    for k, eta, s, mode in tqdm(jobs, desc="KS four models", unit="run", disable=None):
+        runs[(mode, k, s)] = one_run(ks.random_tree(c.d, k, seed=s), mode, eta, c, s)
     return runs
 
 
