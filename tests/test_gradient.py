@@ -28,7 +28,27 @@ def test_chain_order():
     assert torch.allclose(down, W.T @ torch.diag(D[2]) @ W.T @ torch.diag(D[1]))
 
 
-def test_check_reports_the_erratum():
-    (row,) = gradient.check(m=12, seeds=2)
-    assert row.id == "GRAD" and row.verdict == "erratum"
-    assert row.measured <= 1e-10 < 1e-2 < row.claimed
+def test_finding_compares_errors_against_autograd_and_controls_flip():
+    config = gradient.Config(m=12, seed=(0, 1), scale=(1.0,))
+    (finding,) = gradient.check(config)
+    assert finding.part == "eq. 76"
+    printed, ours, explicit = finding.comparisons[:3]
+    assert ours.role == explicit.role == "corrected" and ours.measured <= 1e-10 and explicit.measured <= 1e-10
+    assert printed.role == "printed" and printed.measured > 1e-2 and not printed.holds
+    assert finding.conclusion_survives
+    controls = gradient.controls([finding])
+    assert all(c.flipped(finding.verdict) for c in controls)
+    as_ours = controls[0].finding.comparisons[1]
+    assert as_ours.role == "corrected" and not as_ours.holds
+
+
+def test_cli_rejects_bad_values(capsys):
+    from verify import cli
+
+    for argv in (["--m", "1"], ["--scale", "nan"], ["--seed", "-1"]):
+        try:
+            code = cli.guarded(gradient.main, argv)
+        except SystemExit as exc:
+            code = exc.code
+        assert code == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 3
