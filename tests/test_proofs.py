@@ -70,7 +70,7 @@ def test_eq75_from_the_cited_norms_expands_to_the_corrected_bound():
 
 def test_eq39_needs_n9_from_the_printed_terms():
     (f,) = P.check(P.Config(appendix="C", step="eq. 39 (m*"))
-    assert f.corrected.startswith("m ≳ n**9*log(m)**6")
+    assert f.corrected.startswith("m ≳ n**9*log(m)**6 besides the printed conditions")
     m, n = P.m, P.n
     lhs = (P.R / sp.sqrt(m)) ** P.third * P.T**10 * n * sp.log(m) * (P.R + n * P.T**8)
     slightly_weaker = (*P.LEMMA4, *P.M4, ge(m, n ** sp.Rational(17, 2) * sp.log(m) ** 6))

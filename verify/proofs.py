@@ -74,6 +74,9 @@ M4 = (ge(m, T**6 * sp.log(n * T * Dinv)**3, "m* ≳ T^6 log³(nT/δ)"), ge(m, sp
 M5 = (ge(m, T**7 * sp.log(n * T * Dinv)**3, "m* ≳ T^7 log³(nT/δ)"), ge(m, sp.sqrt(n) * T**8, "m* ≳ √n T^8"),
       ge(m, n, "m* > n"), ge(m, n**sp.Rational(9, 2) * sp.log(m)**3, "m*/log³m* > n^{9/2}"))
 PHI = (ge(phi, T**16, "φ ≳ T^16 (eq. 10)"),)
+M4_NEEDED = sp.Max(T**6 * sp.log(n * T * Dinv)**3, sp.sqrt(n) * T**11, T**9, n, n**9 * sp.log(m)**6)
+M5_NEEDED = sp.Max(T**9, T**6 * sp.log(n * T * Dinv)**3, sp.sqrt(n + L**2) * T**11, (n + L**2)**9 * sp.log(m)**6,
+                   n**2, L**4)
 DELTA = (ge(DN, Dl, "Δ = ‖W − W0‖_F ≤ √n T^8/m (induction)"),)
 
 READ_UNION = ("reading: a union bound over the 2^d inputs and the T − d positions multiplies a failure "
@@ -304,6 +307,14 @@ def chains() -> tuple[Step, ...]:
         Step("PC", "Lemma 8 (probability)", "O(n) e^{−Ω(m^{1/3})} under the printed m*", "≤ δ",
              "log(n/δ) ≲ m^{1/3}", Est(sp.log(n * Dinv), m**third, BASE + M4),
              note="external: Wang et al. (2021) Theorem 13 with footnote 14's stronger probability, assumed"),
+        Step("PC", "m* (Lemma 4, all conditions)", "every width condition the chain needs",
+             "m* = Ω(max{T^6 log³(nT/δ), √n T^8}), m* > n, m*/log³m* > n^{3/2}",
+             "T^6 log³(nT/δ) (eq. 29), √n T^11 (eq. 29 with eq. 75 as re-derived in PE), T^9 (eq. 41), n (eq. 31), "
+             "n^9 log⁶m (eq. 39)",
+             Est(M4_NEEDED, m, LEMMA4 + M4), fix=("condition", "m"),
+             survives=(Est(M4_NEEDED.subs(sp.log(m), sp.log(n)), (n * T * Dinv)**11, BASE,
+                           "the corrected m* is poly(n, T, 1/δ) (log m ≲ log n at m = n^10)"),),
+             note="the lemma asserts only m* = poly(n, R, T, 1/δ): that survives; the exponents change"),
         # ------------------------------------------------------------------------------------------- PD
         Step("PD", "eq. 53 (radius)", "the SGD run of n' = max(n, ln²(1/δ)) steps stays in B(W0, T^8/√m)",
              "m > max{n², ln⁴(1/δ)}", "√n' T^8/m ≲ T^8/√m",
@@ -364,6 +375,15 @@ def chains() -> tuple[Step, ...]:
              note="the lemma only asserts m* = poly(n, R, T, 1/δ): a corrected polynomial m* keeps it"),
         Step("PD", "eq. 68", "(1/n) Σ_i E_x[l(W^(i))]", "O(R²/√n)", "(n O(R²/√n) (eq. 53) + O(R²√n))/n",
              Est((n * R**2 / sp.sqrt(n) + R**2 * sp.sqrt(n)) / n, R**2 / sp.sqrt(n), LEMMA4)),
+        Step("PD", "m* (Lemma 5, all conditions)", "every width condition the chain needs",
+             "m* = Ω(max{T^7 log³(nT/δ), √n T^8}), m* > max{n², ln⁴(1/δ)}, m*/log³m* > n^{9/2}",
+             "T^9 and T^6 log³(nT/δ) (eq. 58), √n' T^11 (eq. 58 with eq. 75 as re-derived in PE, and the SGD run of "
+             "eq. 53 with n' = n + ln²(1/δ)), n'^9 log⁶m (eq. 39 for that run, eq. 67), n², ln⁴(1/δ)",
+             Est(M5_NEEDED, m, LEMMA4 + M5 + (ge(m, n**2, "m > n²"), ge(m, L**4, "m > ln⁴(1/δ)"))),
+             fix=("condition", "m"),
+             survives=(Est(M5_NEEDED.subs(sp.log(m), sp.log(n * Dinv)), (n * T * Dinv)**20, BASE,
+                           "the corrected m* is poly(n, T, 1/δ)"),),
+             note="the lemma asserts only m* = poly(n, R, T, 1/δ): that survives; the exponents change"),
         # ------------------------------------------------------------------------------------------- PE
         Step("PE", "eq. 73", "|f_t| ≤ ‖B‖₂ (‖h_t^{W0}‖ + ‖h_t^W − h_t^{W0}‖)", "O(T^6 ‖W − W0‖_F + t)",
              "O(1)(O(t) + O(T^6 Δ)) (Allen-Zhu et al. B.3, C.2.a; ‖B‖₂ = O(1))",
@@ -570,7 +590,8 @@ def evaluate(step: Step) -> StepData:
                 corrected = Outcome("est", "with the corrected width condition",
                                     decide_estimate(est.lhs, est.rhs, (*est.hyps, ge(symbol(arg), simple))),
                                     f"{arg} ≳ {show(simple)}")
-                text = f"{arg} ≳ {show(simple)}" + (f" (weakest: {arg} ≳ {show(cond)})" if simple != cond else "")
+                text = (f"{arg} ≳ {show(simple)} besides the printed conditions"
+                        + (f" (weakest: {arg} ≳ {show(cond)})" if simple != cond else ""))
         else:
             corrected = _run(arg)
             text = step.fix[2] if len(step.fix) > 2 else arg.what
