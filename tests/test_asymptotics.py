@@ -216,3 +216,11 @@ def test_cli_bad_input_is_one_line(argv, capsys):
 
     assert cli.guarded(asy.main, argv) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_regime_m_above_some_polynomial():
+    hyps = large("m", "n", "T")
+    ok, cond = asy.holds_for_large(n**2 * T**3 * sp.log(m) / sp.sqrt(m), 1, hyps, "m")
+    assert ok and sp.simplify(cond - n**4 * T**6 * sp.log(m) ** 2) == 0
+    assert asy.holds_for_large(T * sp.sqrt(m), 1, hyps, "m") == (False, None)
+    assert asy.holds_for_large(T, T**2, hyps, "m") == (True, 1)

@@ -26,8 +26,11 @@ of each case: weights μ on the compared pairs and powers λ of the hypotheses (
 whose product is an exact identity of monomials, also verified in rationals.
 
 Beyond the decision: :func:`weakest_condition` gives the weakest monomial condition ``m ≳ P`` on one
-symbol that makes a failing estimate hold (and a simpler sufficient one under the hypotheses), and
-:func:`largest_exponent` the largest exponent of one symbol for which an estimate still holds.
+symbol that makes a failing estimate hold (and :func:`simplify_condition` a simpler sufficient one under the
+hypotheses); :func:`holds_for_large` reads the regime hypothesis ``m ≥ poly(n, T)`` (the estimate holds for
+m above *some* polynomial iff such a condition exists); :func:`largest_exponent` gives the largest exponent
+of one symbol for which an estimate still holds. ``python -m verify.asymptotics LHS RHS --hyp ... --weakest m``
+asks one question from the command line.
 Exponentials, binomials and probabilities (C(d, d/2), e^{-d/3}, 2^d, union bounds) are not monomials:
 ``verify.proofs`` handles them exactly with sympy, and compares the *exponents* of probabilities
 (``e^{O(T) − Ω(m^{1/3}/T²)}``) with this checker.
@@ -690,6 +693,18 @@ def _prune(terms: list[sp.Expr], hyps: Sequence[Hyp]) -> sp.Expr:
         else:
             j += 1
     return sp.Max(*terms) if len(terms) > 1 else terms[0]
+
+
+def holds_for_large(lhs: Any, rhs: Any, hyps: Sequence[Hyp], on: str) -> tuple[bool, sp.Expr | None]:
+    """The regime hypothesis ``on ≥ poly(...)``: does ``lhs ≲ rhs`` hold once ``on`` exceeds *some* polynomial
+    of the other symbols? Returns (answer, the weakest such polynomial condition, simplified)."""
+    if decide(lhs, rhs, hyps, certificate=False).holds:
+        return True, sp.Integer(1)
+    cond = weakest_condition(lhs, rhs, hyps, on)
+    if cond is None:
+        return False, None
+    simple = simplify_condition(cond, hyps, on)
+    return bool(decide(lhs, rhs, (*hyps, ge(symbol(on), simple)), certificate=False).holds), simple
 
 
 def simplify_condition(cond: Any, hyps: Sequence[Hyp], on: str) -> sp.Expr:
