@@ -57,6 +57,18 @@ def test_free_running_equals_teacher_forcing_when_all_steps_are_right():
     assert np.array_equal(z_free.numpy()[right], seqs.z[right])
 
 
-def test_check_row():
-    (row,) = lemma1.check()
-    assert row.id == "L1" and row.verdict == "holds" and row.measured >= 0
+def test_every_evaluation_is_a_comparison_and_the_control_flips():
+    config = lemma1.Config(d=(8,), circuits=1, scales=(3.0,))
+    (finding,) = lemma1.check(config)
+    rows = finding.details["rows"]
+    bound = [c for c in finding.comparisons if c.source == "Lemma 1, eq. 5" and c.role == "check"]
+    assert len(bound) == len(rows)
+    for c, r in zip(bound, rows, strict=True):
+        assert c.measured == r["fr_error"] and c.reference == r["tf_error_sum"]
+        assert c.measured <= c.reference and c.holds
+    identity = [c for c in finding.comparisons if c.source == "App. A eq. 11-12"]
+    assert identity and all(c.measured == 0 for c in identity)
+    (control,) = lemma1.controls([finding])
+    assert control.flipped(finding.verdict)
+    broken = [c for c in control.finding.comparisons if c.role == "check" and not c.holds]
+    assert any(c.measured > c.reference for c in broken if c.source == "Lemma 1, eq. 5")
