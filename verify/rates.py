@@ -207,6 +207,10 @@ def decide_steps(frame: pd.DataFrame, algorithm: int) -> Finding:
     last = frame[frame.step == frame.n]
     want = 1 if algorithm == 2 else 2 ** int(frame.d.iloc[0])
     comps = [
+        compare("exponent p of ‖W(n) - W(0)‖_F ~ m^p (inflate, eta = 1/(m sqrt n))", f"{src['tri']}-{src['step']}",
+                fitted.slope, "ci_below", -1.0 + P_MARGIN, interval=fitted.slope_ci, level=fitted.level,
+                params={"m": p["m"], "points": fitted.n, "n": p["n"]},
+                note=f"the bound's shape O(i T^8/(m sqrt n)) has p = -1; margin {P_MARGIN}: half-way to -1/2"),
         compare("inputs per step (min over steps)" if algorithm == 3 else "inputs per step (max over steps)",
                 "Algorithm 3 (E_x over all 2^d inputs)" if algorithm == 3 else "Algorithm 2 (one sample per step)",
                 int(frame.batch_n.min() if algorithm == 3 else frame.batch_n.max()), "eq", want, params=p),
@@ -229,10 +233,6 @@ def decide_steps(frame: pd.DataFrame, algorithm: int) -> Finding:
         compare("max_i ‖W(i) - W(0)‖_F / Σ_{k<i} ‖ΔW_k‖_F", src["tri"], float((frame.dist / frame.cum).max()),
                 "le", 1.0, params=p, tol=REL_TOL,
                 note=f"slack at i = n: ratio {float((last.dist / last.cum).median()):.3g} (median over runs)"),
-        compare("exponent p of ‖W(n) - W(0)‖_F ~ m^p (inflate, eta = 1/(m sqrt n))", f"{src['tri']}-{src['step']}",
-                fitted.slope, "ci_below", -1.0 + P_MARGIN, interval=fitted.slope_ci, level=fitted.level,
-                params={"m": p["m"], "points": fitted.n, "n": p["n"]},
-                note=f"the bound's shape O(i T^8/(m sqrt n)) has p = -1; margin {P_MARGIN}: half-way to -1/2"),
     ]
     infl = last[last.oracle == "inflate"]
     consts = (infl.dist * infl.m / np.sqrt(infl.n)).groupby(infl.m).mean()
