@@ -9,8 +9,15 @@ Every measurement runs in its own subprocess and reports the growth of ``ru_maxr
 process's state after setup (inputs and model built), so peak memory is attributable to it.
 The memory model ``ntk.gram_bytes`` gives the largest n that fits in a budget (default 24 GiB).
 
+``--limit``: the infinite-width Gram of ``verify.ntk`` (``ntk.limit_gram``, prefix classes, carried sum)
+against the plain n x n recursion (``numerics.ntk_reference.plain_limit_gram``) on the parity tree's
+sub-task sequences with all 2^d inputs, every position t = d..T: time ratio at d = 10 (n = 1024), then the
+fast path alone at d = 12 (n = 4096, the quick check's largest) with a float64 Cholesky of one of its Grams
+against a same-run matmul.
+
     python -m benchmarks.ntk                 # n = 128 (both), 512, 2048 (fast)
     python -m benchmarks.ntk --sizes 128 512 # skip n = 2048
+    python -m benchmarks.ntk --limit         # the infinite-width Gram
 """
 
 from __future__ import annotations
@@ -44,11 +51,46 @@ def _saved(kind: str, n: int) -> str:
     return os.path.join(tempfile.gettempdir(), f"benchmarks_ntk_{kind}_{n}.pt")
 
 
+def _limit_setup(d: int) -> tuple:
+    from numerics import circuits, sequences
+
+    circuit = circuits.parity_tree(d, circuits.random_subset(d, 0))
+    z = sequences.build(circuit, circuits.all_inputs(d), "subtasks").z
+    return z, list(range(d, circuit.T + 1))
+
+
+def _one_limit(kind: str, d: int) -> dict:
+    """One infinite-width measurement (kind limit / plain_limit / cholesky) at d, all 2^d inputs."""
+    from numerics import ntk
+    from numerics.ntk_reference import plain_limit_gram
+
+    z, positions = _limit_setup(d)
+    if kind == "cholesky":
+        K = ntk.limit_gram(z, [d])[0]
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    start = time.perf_counter()
+    flops = 0.0
+    if kind == "limit":
+        H = ntk.limit_gram(z, positions)
+    elif kind == "plain_limit":
+        H = plain_limit_gram(z, positions)
+    else:
+        ntk.cholesky(K)
+        flops = len(z) ** 3 / 3
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base
+    if kind != "cholesky":
+        torch.save(H, _saved(kind, d))
+    return {"kind": kind, "n": len(z), "seconds": seconds, "gflops": flops / seconds / 1e9, "peak_bytes": peak}
+
+
 def _one(kind: str, n: int) -> dict:
     """Run one measurement in this process; return seconds, flops and the maxrss growth (bytes)."""
     from numerics import ntk
     from numerics.ntk_reference import reference_gram
 
+    if kind in {"limit", "plain_limit", "cholesky"}:
+        return _one_limit(kind, n)  # n is d here
     W, fz, z, positions = _setup(n)
     if kind == "matmul":
         rows = max(positions) * min(128, n)
@@ -98,12 +140,16 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", type=int, nargs="+", default=[128, 512, 2048], help="n for the fast path")
     p.add_argument("--budget-gib", type=float, default=24.0)
-    p.add_argument("--one", choices=["fast", "reference", "matmul"], help=argparse.SUPPRESS)
+    p.add_argument("--limit", action="store_true", help="benchmark the infinite-width Gram instead")
+    p.add_argument("--one", choices=["fast", "reference", "matmul", "limit", "plain_limit", "cholesky"],
+                   help=argparse.SUPPRESS)
     p.add_argument("--n", type=int, default=128, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.one:
         print(json.dumps(_one(args.one, args.n)))
         return 0
+    if args.limit:
+        return limit_main()
     from numerics import ntk
 
     print(f"d={D}, T={D + D // 2 - 2}, m={M}, positions {D}..{D + D // 2 - 2}, float64, "
@@ -132,6 +178,25 @@ def main(argv: list[str] | None = None) -> int:
     hours = ntk.gram_flops(n_max, M, list(range(D, D + D // 2 - 1))) / (mm["gflops"] * 1e9) / 3600
     print(f"largest n in {args.budget_gib:g} GiB by the memory model: {n_max} "
           f"(about {hours:.1f} h at the same-run matmul rate)")
+    return 0
+
+
+def limit_main() -> int:
+    """The ``--limit`` benchmark (see the module docstring)."""
+    print(f"infinite-width Gram (numerics.ntk.limit_gram), parity tree, all 2^d inputs, positions d..T, "
+          f"torch threads {torch.get_num_threads()}")
+    plain, fast = _run("plain_limit", 10), _run("limit", 10)
+    a, b = torch.load(_saved("plain_limit", 10)), torch.load(_saved("limit", 10))
+    err = float(torch.linalg.matrix_norm(a - b).max() / torch.linalg.matrix_norm(a).max())
+    print(f"d=10 (n=1024): plain recursion {plain['seconds']:.2f} s (peak +{plain['peak_bytes'] / 2**30:.2f} GiB), "
+          f"limit_gram {fast['seconds']:.2f} s (peak +{fast['peak_bytes'] / 2**30:.2f} GiB): "
+          f"speed-up x{plain['seconds'] / fast['seconds']:.1f}; rel. Frobenius difference {err:.1e}")
+    big = _run("limit", 12)
+    mm = _run("matmul", 128)
+    chol = _run("cholesky", 12)
+    print(f"d=12 (n=4096): limit_gram {big['seconds']:.2f} s for 5 positions (peak +{big['peak_bytes'] / 2**30:.2f}"
+          f" GiB); one float64 Cholesky {chol['seconds']:.2f} s = {chol['gflops']:.1f} GFLOP/s "
+          f"({100 * chol['gflops'] / mm['gflops']:.0f}% of the same-run matmul, {mm['gflops']:.1f} GFLOP/s)")
     return 0
 
 

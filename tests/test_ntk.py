@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from numerics import circuits, ntk, rnn, sequences
-from numerics.ntk_reference import reference_gram
+from numerics.ntk_reference import plain_limit_gram, reference_gram
 from verify import cli
 from verify import ntk as vntk
 from verify.lemma13 import character_matrix, half_subsets
@@ -104,33 +104,6 @@ def test_flop_and_memory_models_do_not_grow_like_n_m_squared():
     pos = list(range(16, 23))
     assert ntk.gram_bytes(512, 1024, pos) < 512 * 1024 * 1024 * 8 / 4
     assert ntk.gram_flops(128, 1024, pos) == 128 * 128 * 1024 * (22**2 + sum(t * t for t in pos))
-
-
-def plain_limit_gram(z: np.ndarray, positions: list[int]) -> torch.Tensor:
-    """The recursion of ``ntk.limit_gram``'s docstring on the full n x n matrices, no prefix classes, no
-    in-place arithmetic, every Pi_s^(t) kept: the slow reference."""
-    z = np.asarray(z)
-    n, T = z.shape
-    sigma = [np.ones((n, n))]
-    theta = []
-    for s in range(1, T + 1):
-        q = sigma[-1] + (z[:, s - 1][:, None] == z[:, s - 1][None, :])
-        nrm = np.sqrt(np.diag(q))
-        cos = np.clip(q / np.outer(nrm, nrm), -1, 1)
-        same = (z[:, None, :s] == z[None, :, :s]).all(-1)
-        cos[same] = 1.0  # equal prefixes: theta = 0 exactly (arccos(1 - eps) would be 1e-8)
-        th = np.arccos(cos)
-        theta.append(th)
-        sigma.append(np.outer(nrm, nrm) * (np.sin(th) + (np.pi - th) * cos) / np.pi)
-    out = []
-    for t in positions:
-        pi = (np.pi - theta[t - 1]) / (2 * np.pi)
-        K = pi * sigma[t - 1]
-        for s in range(t - 1, 0, -1):
-            pi = pi * (np.pi - theta[s - 1]) / np.pi
-            K = K + pi * sigma[s - 1]
-        out.append(K)
-    return torch.as_tensor(np.stack(out))
 
 
 @given(n=st.integers(1, 24), T=st.integers(1, 8), seed=st.integers(0, 2**16))

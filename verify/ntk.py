@@ -113,7 +113,7 @@ class Config:
 
     @classmethod
     def full(cls) -> Config:
-        return cls(d=(4, 6, 8, 10, 12, 14, 16), subsets=(0, 1, 2, 3, 4), inits=(0, 1, 2, 3, 4),
+        return cls(d=(4, 6, 8, 10, 12, 14), subsets=(0, 1, 2, 3, 4), inits=(0, 1, 2, 3, 4),
                    widths=(64, 256, 1024), finite_dmax=10, n_max=8192)
 
 
