@@ -499,8 +499,7 @@ def decide_ksf(data: Data) -> list[Finding]:
              "largest entry of grad F_h - E grad F at init. Theorem 4 claims: against SOME sigma-approximate oracle "
              "(Lemma 12's) every algorithm stays near chance; it does not claim that exact, rounded or noisy "
              "gradients of that precision fail. The T4 row measures the non-adversarial case.")
-    return [Finding("KSF", "empirical", tuple(comps), scope=scope, details={"ksf": {
-        k: v for k, v in f.items() if k != "arms"} | {"arms": f["arms"]}})]
+    return [Finding("KSF", "empirical", tuple(comps), scope=scope, details={"ksf": dict(f)})]
 
 
 def decide(data: Data) -> list[Finding]:
