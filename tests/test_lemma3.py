@@ -127,9 +127,9 @@ def test_pm1_is_two_times_01_minus_one(table):
 @example(Fraction(1), Fraction(-1), Fraction(1))
 @example(Fraction(-3), Fraction(0), Fraction(0))
 def test_sign_in_quadratic_field_matches_high_precision(even, odd, q):
-    mpmath.mp.dps = 60
-    value = mpmath.mpf(even.numerator) / even.denominator + \
-        mpmath.mpf(odd.numerator) / odd.denominator * mpmath.sqrt(mpmath.mpf(q.numerator) / q.denominator)
+    with mpmath.workdps(60):
+        value = mpmath.mpf(even.numerator) / even.denominator + \
+            mpmath.mpf(odd.numerator) / odd.denominator * mpmath.sqrt(mpmath.mpf(q.numerator) / q.denominator)
     expected = 0 if even * even == odd * odd * q and (even == 0 or (even > 0) != (odd > 0)) else int(mpmath.sign(value))
     assert lemma3._sign_in_field(even, odd, q) == expected
 
