@@ -24,10 +24,16 @@ What is checked (exact, sympy / Fraction):
 Bit order as in ``numerics.circuits``: truth-table index k holds the gate's value when input j
 (z_{j+1}) carries bit (k >> j) & 1.
 
+Rule ``exact`` (``decide``: which comparisons are printed, corrected and checks). Controls: eq. 22 as printed
+(Lagrange through the nodes alpha) planted as our construction, and eq. 9's {0,1} labels planted as our
+corrected labels; the same rule must fail on both. The quick preset covers every fan-in 1..6 by the closed form
+(exact, < 1 s) and enumerates every gate up to N = 3, so each comparison is decided at every size the paper
+uses (O(1) fan-in), not sampled.
+
 Example::
 
     python -m verify.lemma3 --fanin 3
-    python -m verify.lemma3 --fanin 4 --labels pm1 --enumerate --json
+    python -m verify.lemma3 --fanin 4 --labels pm1 --enumerate-upto 4 --json
 """
 
 from __future__ import annotations
