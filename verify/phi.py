@@ -27,7 +27,13 @@ exactly (C, kappa given) for parity of d/2 bits:
 For every d the table holds log10 phi, the iteration bound log10 n_min = 2 log10((phi + ln(1/delta))/eps)
 and the smallest width (constants 1) meeting both of Lemma 4's conditions, log10 m*. Growth is fitted by
 least squares: the polynomial exponent (slope of ln phi against ln d) with supervision, the exponential rate
-(slope of ln phi against d) without, beside the exact exponent of eq. 10.
+(slope of ln phi against d) without, beside the exact exponent of eq. 10 (``verify.stats.linear_fit``).
+
+Rules (``decide``): "with sub-tasks" and "without sub-tasks" ``empirical`` (the fitted and local exponents in
+the band eq. 10 allows; every local rate of ln phi in d at least 1), "after Lemma 2" ``exact`` (the printed
+phi = O(d) against the exact exponent). Controls: an e^d series planted for the sub-task arm, the sub-task
+polynomial for the end-to-end arm, e^d for the limit; each part must flip. The series are exact evaluations of
+eq. 10, so five sizes d = 8..128 (a factor 16) already separate d^24 from e^d by hundreds of decades.
 
 Run: ``python -m verify.phi [--d 8 16 32 64 128] [--C 1] [--kappa 0] [--eps 0.1] [--delta 0.05] [--json]``.
 """
