@@ -20,6 +20,11 @@ The fast path never forms the n m^2 per-sample gradients: it computes, per pair 
 floats, plus the output and one block. For narrow networks (t^2 >= m) contracting m^2 gradient
 entries per pair is cheaper, and a block's gradients (block x m^2 floats) are formed instead.
 
+The infinite-width limit of m H^t (the H^{t,inf} of Lemma 6) is ``limit_gram`` (an exact recursion, no
+network); ``label_norms`` / ``cholesky`` give sqrt(y^T K^{-1} y) by a float64 Cholesky solve; and
+``labelled_grams(circuit, x, supervision[, W, fz])`` returns every supervised position's Gram together
+with the label that position carries (``PositionGram``), at a finite width or in the limit.
+
 Positions are the paper's 1-based t (f_t is ``outputs(...)[:, t - 1]``). Index conventions of the
 tensors here are time-major: ``hs[a]`` is h_a (a = 0..T-1) and ``deltas[t][s - 1]`` is delta_s^(t).
 """

@@ -192,10 +192,14 @@ def planted(E, S, shuffled=None, ds=(4, 6, 8, 10, 12), widths=()) -> vntk.Data:
 
 
 def test_rule_holds_on_an_exponential_end_to_end_and_flat_sub_task_series():
-    data = planted(lambda d: np.exp(0.3 * d), lambda d: 3 + 0.05 * d)
+    data = planted(lambda d: np.exp(0.3 * d), lambda d: 3 + 0.05 * d, widths=(64,))
     (f,) = vntk.decide(data)
     checks = [c for c in f.comparisons if c.role == "check"]
     assert len(checks) == 4 and all(c.holds for c in checks)
+    ratios = [c for c in f.comparisons if c.quantity.startswith("end-to-end at width m")]
+    assert [c.measured for c in ratios] == [pytest.approx(1.0)]  # the planted width equals the limit
+    rates = [c for c in f.comparisons if c.quantity == "end-to-end exp rate at width m"]
+    assert rates[0].measured == pytest.approx(0.3) and rates[0].role == "context"
     assert checks[0].interval[0] > 0 and checks[1].interval[1] < checks[0].interval[0]
     for control in vntk.controls([f], data):  # the same rule on shuffled labels / a polynomial series
         assert control.flipped(f.verdict), control.planted
