@@ -56,6 +56,13 @@ Controls: (a) the sub-task labels shuffled over the inputs (a seeded permutation
 Grams): the structure is gone and the same rule must fail; (b) a planted end-to-end series c d^3 in place of
 the measured one: rule 3 must fail.
 
+Sizes. Quick: even d = 4..12 (n = 4096 at d = 12), 3 subsets, the whole class (924 parities at d = 12),
+widths 64 and 256 x 3 initialisations at d <= 8; about 26 s of CPU on one thread (most of it the limit
+recursion and the float64 Cholesky factors at n = 4096). Finite widths stop at d = 8 because eq. 69's Gram
+at n = 4096 costs ``numerics.ntk.gram_flops`` = 1.4e12 flops per initialisation at m = 128 (5.4e12 at
+m = 256), and at these widths it is far from the limit anyway. ``--full``: 5 subsets and initialisations,
+widths up to 1024 at d <= 10, and d = 14 on 8192 sampled inputs.
+
 Run: ``python -m verify.ntk [--d 4 6 8 10 12] [--subsets 0 1 2] [--widths 64 256] [--full] [--json]``.
 """
 
