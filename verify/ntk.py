@@ -348,6 +348,12 @@ def decide(data: Data, sub_label: str = "subtask", planted_E: dict[int, float] |
     comps.append(compare("Lemma 7 R = T sum_t value: end-to-end", "Lemma 7", last["R_e2e"], "ge", last["R_sub"],
                          params={"m": "inf", "d": last["d"]}, role="context",
                          note="reference: R for sub-task labels (O~, constants unknown)"))
+    fre, frs = stats.exp_fit(ds, [p["R_e2e"] for p in fit]), stats.power_fit(ds, [p["R_sub"] for p in fit])
+    comps.append(compare("Lemma 7 R end-to-end: exp rate in d", "Lemma 7", fre.slope, "ci_above", 0.0, params=prm,
+                         interval=fre.slope_ci, level=fre.level, role="context"))
+    comps.append(compare("Lemma 7 R sub-task: power-law exponent in d", "Lemma 7", frs.slope, "ci_contains", 2.0,
+                         params=prm, interval=frs.slope_ci, level=frs.level, role="context",
+                         note="reference: T x (number of positions) ~ d^2 at a constant value per position"))
     for p in per_d:
         if not p["all_inputs"]:
             comps.append(compare("end-to-end, sampled inputs (a lower bound of the cube's value)", SOURCE, p["E"],
