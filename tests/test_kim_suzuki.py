@@ -77,6 +77,37 @@ def _slow_forward(W, Z, t, mode):
     return out
 
 
+def _slow_selfcons(W, Z, t):
+    """Level by level, per sample: block mask, sign-rounded tokens, a level passed on only when every node's
+    batch variance of sign(xhat) is >= FILTER_TAU, outputs of the levels above a failed one zero."""
+    A = ks.attention(W, t, "block")
+    out = torch.zeros((Z.shape[0], t.k - 1), dtype=Z.dtype)
+    tokens = Z.clone()
+    tokens[:, t.d:] = 0.0
+    for lev in range(1, t.levels + 1):
+        nodes = t.nodes_of(lev)
+        for i in nodes:
+            for r in range(Z.shape[0]):
+                s = sum(float(A[i, j]) * float(tokens[r, j]) for j in range(t.N) if t.level[j] < lev)
+                out[r, i] = ks.phi(torch.tensor(s, dtype=Z.dtype))
+        signs = torch.sign(out[:, nodes])
+        for i in nodes:
+            tokens[:, t.d + i] = torch.sign(out[:, i])
+        if not bool((1 - signs.mean(dim=0) ** 2 >= ks.FILTER_TAU).all()):
+            break
+    return out
+
+
+@pytest.mark.parametrize("scale", [0.0, 3.0, 30.0])
+def test_vectorised_selfcons_matches_the_definition(scale):
+    t = ks.random_tree(6, 4, 2)
+    W = torch.randn((t.N, t.N), generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    for i, (a, b) in enumerate(t.children):
+        W[t.d + i, [a, b]] += scale
+    Z = ks.sample(t, 16, 3)
+    torch.testing.assert_close(ks.forward(W, Z, t, "selfcons"), _slow_selfcons(W, Z, t), rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("mode", ["teacher", "cot", "direct"])
 def test_vectorised_forward_matches_the_definition(mode):
     t = ks.random_tree(6, 4, 1)
