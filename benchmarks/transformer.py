@@ -19,7 +19,7 @@ shared machine's load hits them alike; ``uptime``'s load is printed: compare rat
     python -m benchmarks.transformer [--steps 10] [--rounds 3] [--shapes all] [--threads 1]
     python -m benchmarks.transformer --sweep [SPEC]      # time a spec end to end from a fresh store
     python -m benchmarks.transformer --censoring STORE   # the Table 1 spec's censoring points, refitted
-    python -m benchmarks.transformer --precision FP32_STORE BF16_STORE  # steps to learn, fp32 vs bf16
+    python -m benchmarks.transformer --precision STORE   # steps to learn, fp32 vs bf16 (specs/table1_bf16.toml)
 """
 
 from __future__ import annotations
@@ -294,35 +294,36 @@ def censoring(store_dir: Path, spec: Path = SPEC, reps: int = 300) -> int:
     return 0
 
 
-def precision(fp32_store: Path, bf16_store: Path) -> int:
-    """Steps to > 60% and > 95% validation accuracy of each bfloat16 run beside the float32 run of the same
-    config (seed, size, budget), and the summary of the differences."""
+def precision(root: Path) -> int:
+    """Steps to > 60% and > 95% validation accuracy of each run configured ``precision = "bfloat16"`` beside
+    the float32 run of the same config otherwise (seed, size, budget), from the store ``root``
+    (``specs/table1_bf16.toml``), and the summary of the ratios."""
     from numerics import store
     from numerics.transformer import LEARNED, SOLVED, first_step_above
 
-    def table(root: Path) -> dict[tuple, tuple[float, float, set]]:
-        out = {}
-        for _, curve in store.load(root).groupby("run"):
-            c = curve.sort_values("step")
-            key = (c["cfg_supervision"].iloc[0], int(c["cfg_d"].iloc[0]), int(c["cfg_seed"].iloc[0]))
-            out[key] = (first_step_above(c, LEARNED), first_step_above(c, SOLVED), set(c.get("precision", ["?"])))
-        return out
-
-    a, b = table(fp32_store), table(bf16_store)
-    common = sorted(set(a) & set(b))
-    if not common:
-        raise SystemExit("no config in both stores")
-    print("supervision d seed: steps to >60% fp32 -> bf16, to >95% fp32 -> bf16 (precision that ran)")
-    ratios = []
-    for key in common:
-        (a60, a95, _), (b60, b95, ran) = a[key], b[key]
-        print(f"  {key[0]:<10} {key[1]:>2} {key[2]}: {a60:6.0f} -> {b60:6.0f}   {a95:6.0f} -> {b95:6.0f}  "
-              f"({'/'.join(ran)})")
+    runs: dict[tuple, dict[str, tuple[float, float, str]]] = {}
+    for _, curve in store.load(root).groupby("run"):
+        c = curve.sort_values("step")
+        cfg = c.iloc[0]
+        key = (cfg["cfg_supervision"], int(cfg["cfg_d"]), int(cfg["cfg_seed"]), int(cfg["cfg_max_steps"]))
+        asked = cfg["cfg_precision"] if "cfg_precision" in c and isinstance(cfg["cfg_precision"], str) else "float32"
+        runs.setdefault(key, {})[asked] = (first_step_above(c, LEARNED), first_step_above(c, SOLVED),
+                                           str(cfg.get("precision", "?")))
+    pairs = sorted(k for k, v in runs.items() if {"float32", "bfloat16"} <= set(v))
+    if not pairs:
+        raise SystemExit(f"{root}: no config stored in both precisions")
+    print("supervision d seed: steps to >60% fp32 -> bf16, steps to >95% fp32 -> bf16 (precision that ran)")
+    ratios, same = [], 0
+    for key in pairs:
+        (a60, a95, _), (b60, b95, ran) = runs[key]["float32"], runs[key]["bfloat16"]
+        same += a60 == b60 or (math.isnan(a60) and math.isnan(b60))
+        print(f"  {key[0]:<10} {key[1]:>2} {key[2]}: {a60:6.0f} -> {b60:6.0f}   {a95:6.0f} -> {b95:6.0f}  ({ran})")
         if math.isfinite(a60) and math.isfinite(b60):
             ratios.append(b60 / a60)
     r = np.array(ratios)
+    print(f"{len(pairs)} pairs; steps to >60% equal in {same}")
     if len(r):
-        print(f"bf16/fp32 steps to >60% over {len(r)} runs learned in both: median {np.median(r):.2f}, "
+        print(f"bf16/fp32 steps to >60% over {len(r)} pairs learned in both: median {np.median(r):.2f}, "
               f"geometric mean {np.exp(np.mean(np.log(r))):.2f}, range [{r.min():.2f}, {r.max():.2f}]")
     return 0
 
@@ -341,8 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--sweep", action="store_true", help="time the spec end to end from a fresh store")
     what.add_argument("--censoring", type=Path, metavar="STORE", help="refit the censoring points from STORE")
-    what.add_argument("--precision", type=Path, nargs=2, metavar=("FP32_STORE", "BF16_STORE"),
-                      help="steps to learn in float32 vs bfloat16, run by run")
+    what.add_argument("--precision", type=Path, metavar="STORE",
+                      help="steps to learn in float32 vs bfloat16, run by run (specs/table1_bf16.toml's store)")
     parser.add_argument("--workers", type=cli.int_in(1, 256), default=2, help="sweep workers (--sweep)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -351,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.censoring:
         return censoring(args.censoring, args.spec)
     if args.precision:
-        return precision(*args.precision)
+        return precision(args.precision)
     stacks = spec_shapes(args.spec)
     if args.shapes == "two":
         censored = [g for g in stacks if g[0].supervision == "end_to_end"]

@@ -130,7 +130,8 @@ def run_stack(configs: Sequence[Config], root: str) -> list[tuple[str, bool]]:
     todo = [c for c in configs if not store.is_done(root, c.as_dict())]
     torch.set_num_threads(1)
     try:
-        train_many(todo, on_done=lambda c, curve: store.write(root, c.as_dict(), curve))
+        train_many(todo, on_done=lambda c, curve: store.write(
+            root, c.as_dict(), curve, outputs={"cpu_seconds": curve.attrs["cpu_seconds"], "stack": len(todo)}))
     except FloatingPointError as exc:
         raise FloatingPointError(f"stack of {len(todo)} runs: {exc}") from None
     return [(store.config_key(c.as_dict()), c in todo) for c in configs]

@@ -43,7 +43,8 @@ LEARNED = 0.60  # Table 1: "better than random" = validation accuracy > 60%
 SOLVED = 0.95  # Figure 4: accuracy > 95%
 PRECISIONS = ("float32", "bfloat16")
 # Config fields added after runs were stored, with their defaults: ``Config.as_dict`` omits them there.
-LATER_FIELDS: dict[str, Any] = {"precision": "float32", "eval_per_doubling": 20}
+LATER_FIELDS: dict[str, Any] = {"precision": "float32", "eval_per_doubling": 20, "partial": "",
+                                 "partial_mode": "removed"}
 
 
 @dataclass(frozen=True)
@@ -73,10 +74,23 @@ class Config:
     # Validation evaluations per doubling of the step count (``eval_every``): 20 resolves the step where
     # accuracy first passes a level to within 5%, 10 to within 10% at half the evaluation cost.
     eval_per_doubling: int = 20
+    # Partial supervision (numerics.supervision, issue 16): a scheme string ("budget:2", "top:1", ...) picks the
+    # tree labels the loss sees ("" = off); "removed" drops the others from the sequence, "masked" keeps them as
+    # teacher-forced tokens with no loss. Omitted from ``as_dict`` at these defaults.
+    partial: str = ""
+    partial_mode: str = "removed"
 
     def __post_init__(self) -> None:
         if self.supervision not in SUPERVISION:
             raise ValueError(f"supervision must be one of {SUPERVISION}, got {self.supervision!r}")
+        if self.partial or self.partial_mode != "removed":
+            from numerics import supervision as partial
+
+            if self.supervision != "subtasks":
+                raise ValueError("partial supervision (partial=...) needs supervision 'subtasks'")
+            partial.parse(self.partial or "full")
+            if self.partial_mode not in partial.MODES:
+                raise ValueError(f"partial_mode must be one of {partial.MODES}, got {self.partial_mode!r}")
         if self.d < 4:
             raise ValueError(f"d must be >= 4 (a d/2-bit subset with a tree), got {self.d}")
         if self.n_embd % self.n_head:
@@ -261,6 +275,7 @@ class Data:
     val: np.ndarray
     test: np.ndarray
     train: np.ndarray | None  # the rest of the cube when the budget covers it, else None (fresh samples)
+    mask: np.ndarray | None = None  # partial supervision, mode "masked": the gate labels the loss sees
 
     @property
     def d(self) -> int:
@@ -276,13 +291,18 @@ def make_data(config: Config) -> Data:
     """Subset from ``seed``; validation, test and (if the budget covers the cube) training inputs."""
     d = config.d
     circuit = parity_tree(d, random_subset(d, config.seed))
+    mask = None
+    if config.partial:  # the reduced circuit ("removed") or the loss mask ("masked"), numerics.supervision
+        from numerics import supervision as partial
+
+        circuit, mask = partial.task(circuit, config.partial, config.partial_mode)
     split_seed, _ = np.random.SeedSequence(config.seed).spawn(2)
     n = holdout_size(d)
     enumerate_cube = d <= 24 and config.max_steps * config.batch >= 1 << d
     if enumerate_cube:
         cube = all_inputs(d)
         val, test, train = split(cube, (n, n, cube.shape[0] - 2 * n), int(split_seed.generate_state(1)[0]))
-        return Data(circuit, val, test, train)
+        return Data(circuit, val, test, train, mask)
     rng = np.random.default_rng(split_seed)
     held: set[bytes] = set()
     rows = []
@@ -292,7 +312,7 @@ def make_data(config: Config) -> Data:
             held.add(row.tobytes())
             rows.append(row)
     held_x = np.stack(rows)
-    return Data(circuit, held_x[:n], held_x[n:], None)
+    return Data(circuit, held_x[:n], held_x[n:], None, mask)
 
 
 def training_batches(data: Data, config: Config):
@@ -441,7 +461,7 @@ def group_key(config: Config) -> tuple:
     (seed, init_seed, qkv_std, max_steps and stop_at may differ)."""
     return (config.d, config.supervision, config.n_layer, config.n_head, config.n_embd, config.batch,
             config.lr, config.weight_decay, config.grad_clip, config.eval_min, config.eval_per_doubling,
-            config.precision)
+            config.precision, config.partial, config.partial_mode)
 
 
 def seq_length(config: Config) -> int:
@@ -586,7 +606,9 @@ class Stack:
         ``weights`` ``(M, B)`` (0 for padding rows). Returns the ``(M,)`` losses (before the step)."""
         logits = self.forward(u, start=self.d)[0]
         ce = F.cross_entropy(logits.reshape(-1, 2), targets.reshape(-1), reduction="none").view(targets.shape)
-        losses = (ce.mean(dim=2) * weights).sum(dim=1) / weights.sum(dim=1)
+        valid = targets >= 0  # a target -100 is a label without loss (partial supervision, "masked")
+        per_row = ce.mean(dim=2) if bool(valid.all()) else ce.sum(dim=2) / valid.sum(dim=2)
+        losses = (per_row * weights).sum(dim=1) / weights.sum(dim=1)
         bad = ~torch.isfinite(losses)
         if bad.any():
             i = int(bad.nonzero()[0, 0])
@@ -649,12 +671,16 @@ class Stack:
         return [float(np.mean(tokens[i, :, -1] == dt.circuit.evaluate(xs[i])[:, -1])) for i, dt in enumerate(data)]
 
 
-def _batch(circuit: Circuit, x: np.ndarray, supervision: str, batch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _batch(circuit: Circuit, x: np.ndarray, supervision: str, batch: int, mask: np.ndarray | None = None
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Tokens ``(batch, T + 1)``, 0/1 targets and row weights of one model's batch; a short batch (fresh
-    samples that hit a held-out input) is padded with weight-0 copies of its first row."""
+    samples that hit a held-out input) is padded with weight-0 copies of its first row. With a loss
+    ``mask`` (partial supervision, "masked") the unsupervised targets are -100 (no loss)."""
     seq = build(circuit, x, supervision)
     u = np.concatenate([np.full((len(x), 1), START, dtype=np.int64), seq.z.astype(np.int64)], axis=1)
     t = ((seq.y + 1) / 2).astype(np.int64)
+    if mask is not None:
+        t[:, ~np.asarray(mask, dtype=bool)] = -100
     w = np.ones(batch)
     if len(x) < batch:
         pad = batch - len(x)
@@ -671,7 +697,9 @@ def train_many(configs: list[Config] | tuple[Config, ...], progress: bool = Fals
     Each run has its own data (``make_data``), training stream, initialisation, budget and early stop;
     they share the batched matmuls. Evaluation follows ``eval_every`` (the same steps for every run),
     and a run whose budget ends between evaluations is evaluated at its last step. Columns as
-    ``train``'s, plus ``precision`` (the compute dtype that ran); ``seconds`` is the stack's wall time.
+    ``train``'s, plus ``precision`` (the compute dtype that ran); ``seconds`` is the stack's wall time,
+    and ``frame.attrs["cpu_seconds"]`` the process's CPU time when the run ended (what the stack cost so
+    far, also on a shared machine).
     ``on_done(config, curve)`` is called as each run ends (a sweep writes its shard then).
     """
     configs = list(configs)
@@ -683,6 +711,7 @@ def train_many(configs: list[Config] | tuple[Config, ...], progress: bool = Fals
     first = configs[0]
     streams = [training_batches(dt, c) for dt, c in zip(datas, configs, strict=True)]
     curves: list[list[dict[str, Any]]] = [[] for _ in configs]
+    cpu_seconds = [math.nan] * len(configs)
     active = list(range(len(configs)))
 
     def evaluate(pos: list[int], step: int) -> list[float]:
@@ -698,7 +727,7 @@ def train_many(configs: list[Config] | tuple[Config, ...], progress: bool = Fals
         return accs
 
     losses: dict[int, list[float]] = {i: [] for i in active}
-    clock, step = time.perf_counter(), 0
+    clock, cpu, step = time.perf_counter(), time.process_time(), 0
     evaluate(list(range(len(active))), 0)
     bar = None
     if progress:
@@ -707,7 +736,8 @@ def train_many(configs: list[Config] | tuple[Config, ...], progress: bool = Fals
         bar = tqdm(total=max(c.max_steps for c in configs), disable=None,
                    desc=f"d={first.d} {first.supervision} x{len(configs)}")
     while active:
-        parts = [_batch(datas[i].circuit, next(streams[i]), first.supervision, first.batch) for i in active]
+        parts = [_batch(datas[i].circuit, next(streams[i]), first.supervision, first.batch, datas[i].mask)
+                 for i in active]
         u, t, w = (torch.from_numpy(np.stack(a)) for a in zip(*parts, strict=True))
         for i, value in zip(active, stack.step(u, t, w.float()).tolist(), strict=True):
             losses[i].append(value)
@@ -729,12 +759,19 @@ def train_many(configs: list[Config] | tuple[Config, ...], progress: bool = Fals
         for j, acc in zip(done, tests, strict=True):
             curves[active[j]][-1]["test_acc"] = acc
             curves[active[j]][-1]["seconds"] = time.perf_counter() - clock
+            cpu_seconds[active[j]] = time.process_time() - cpu
             if on_done is not None:
-                on_done(configs[active[j]], pd.DataFrame(curves[active[j]]))
+                on_done(configs[active[j]], _frame(curves[active[j]], cpu_seconds[active[j]]))
         stay = [j for j in range(len(active)) if j not in done]
         active = [active[j] for j in stay]
         if active:
             stack.keep(stay)
     if bar is not None:
         bar.close()
-    return [pd.DataFrame(rows) for rows in curves]
+    return [_frame(rows, c) for rows, c in zip(curves, cpu_seconds, strict=True)]
+
+
+def _frame(rows: list[dict[str, Any]], cpu_seconds: float) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    frame.attrs["cpu_seconds"] = cpu_seconds
+    return frame
