@@ -43,7 +43,8 @@ check (eq. 26 fails, and the sigma term exceeds m sigma); distances that shrink 
 ones times sqrt(m), as with eta ∝ 1/sqrt(m)) fail the width law.
 
 Quick sizes: d = 6 (T = 7), m = 128, 256, 512, 3 seeds, n = 16 steps, inflate and round oracles: every
-step of 36 runs is checked; the width fit spans 4x with 9 points (interval about +-0.1).
+step of 36 runs is checked; the width fit spans 4x with 9 points (measured: A2 -1.08 [-1.24, -0.92], A3
+-1.01 [-1.06, -0.96]; --full, m = 128..1024, 5 seeds: -1.02 [-1.07, -0.96] and -0.995 [-1.01, -0.98]).
 
 Run: ``python -m verify.rates [--widths 128 256 512] [--seeds 0 1 2] [--steps 16] [--d 6] [--full] [--json]``.
 """
