@@ -8,6 +8,8 @@ training step (forward, loss on positions d..T, backward, per-run gradient clipp
   baseline, what the sweep ran before stacks;
 - ``stack xM fp32`` / ``stack xM bf16``: ``train_many``'s step with M runs as one batched model (the spec's
   ``stack``), float32 and bfloat16 (bfloat16 only where ``bf16_hardware()``; skipped with a note otherwise);
+- ``stack xM fp32, H/4 heads``: the same with a quarter of the heads, 4x wider (not the spec's model: the
+  lever the spec does not pull, measured to show what the heads of size 4 cost);
 - ``GPT2LMHeadModel`` (transformers, the optional ``bench`` extra; skipped with a note when not installed).
 
 Beside them, the same run's rates of the step's own matmuls (every linear layer's forward and both backward
@@ -204,6 +206,8 @@ def bench_shape(configs: list[Config], steps: int, rounds: int) -> list[str]:
     if bf16:
         low = [replace(c, precision="bfloat16") for c in configs]
         models[f"stack x{m} bf16"] = (stack_step(low), m)
+    wide = max(1, first.n_head // 4)  # the lever the spec does not pull: fewer, wider heads (another model)
+    models[f"stack x{m} fp32, {wide} heads"] = (stack_step([replace(c, n_head=wide) for c in configs]), m)
     hf = gpt2_step(first)
     if hf is not None:
         models["GPT2LMHeadModel"] = (hf, 1)
@@ -224,7 +228,7 @@ def bench_shape(configs: list[Config], steps: int, rounds: int) -> list[str]:
     base = 1.0 / sec["Decoder (nn.Module, before)"]
     for name, (_, count) in models.items():
         rate = count / sec[name]
-        lines.append(f"  {name:<28} {rate:8.1f} model-steps/s  x{rate / base:4.2f} vs before  "
+        lines.append(f"  {name:<30} {rate:8.1f} model-steps/s  x{rate / base:4.2f} vs before  "
                      f"{rate * flops / 1e9:6.1f} GFLOP/s = {rate * flops / mm32:4.0%} of fp32 matmul rate")
     if hf is None:
         lines.append("  GPT2LMHeadModel: not measured (pip install 'subtask-verify[bench]' for transformers)")

@@ -308,3 +308,25 @@ def test_sweep_with_stacks_writes_every_shard_and_resumes(tmp_path):
     store.shard_path(tmp_path, configs[1].as_dict()).unlink()
     with ThreadPoolExecutor(1) as pool:
         assert run(configs, tmp_path, pool, progress=False, stack=3) == [store.config_key(configs[1].as_dict())]
+
+
+@pytest.mark.parametrize("d", [4, 8, 13, 32])
+@pytest.mark.parametrize("supervision", ["subtasks", "end_to_end"])
+def test_seq_length_is_the_decoders(d, supervision):
+    from numerics.transformer import seq_length
+
+    config = Config.smoke(d=d, supervision=supervision)
+    assert seq_length(config) == model_for(config, make_data(config).circuit).pos.weight.shape[0]
+
+
+def test_benchmark_counts_every_linear_weight_once():
+    """benchmarks.transformer's FLOP count: its linear shapes cover exactly the decoder's linear weights."""
+    from benchmarks.transformer import linear_shapes
+    from numerics.transformer import seq_length
+
+    config = Config(d=16, n_layer=2, n_head=8, n_embd=32)
+    model = model_for(config, make_data(config).circuit)
+    weights = sum(p.numel() for name, p in model.named_parameters() if p.dim() == 2 and "blocks" in name)
+    shapes = linear_shapes(config, seq_length(config))
+    assert sum(k * n for _, k, n in shapes) == weights + model.head.weight.numel()
+    assert all(r in (32 * seq_length(config), 32 * (seq_length(config) - 16)) for r, _, _ in shapes)
