@@ -85,7 +85,8 @@ def test_controls_flip_both_ways():
 
 def test_cli_in_process_and_json(capsys):
     assert lemma2.main([]) == 0
-    assert "eq. 19 terms" in capsys.readouterr().out
+    out = capsys.readouterr().out  # the side-by-side table carries both polynomials
+    assert str(lemma2.PRINTED_EQ21) in out and str(lemma2.corrected_psi().as_expr()) in out
     assert lemma2.main(["--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [row["id"] for row in rows] == ["L2"]
