@@ -1,29 +1,139 @@
-"""T4 (RNN half): the quick check's row, and one run's bookkeeping."""
+"""T4 (RNN half): the gap rule on censored steps-to-learn, its controls, one run's bookkeeping, the CLI."""
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
 
 from verify import gap_rnn
+from verify.gap_rnn import E2E, SUB, Arm, Config, Data, Run
+
+REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-def test_check_at_d8_learns_with_subtasks_and_gives_no_verdict(monkeypatch):
-    monkeypatch.setattr(gap_rnn, "QUICK", gap_rnn.QUICK[:1])  # d = 8 only: seconds, not a minute
-    (row,) = gap_rnn.check()
-    assert row.id == "T4" and row.verdict == "not yet checked"
-    sub = [r for r in row.measured if r["supervision"] == "subtasks"]
-    assert sub and all(r["learned_at"] is not None and r["final_error"] == 0.0 for r in sub)
-    assert "m=64" in row.evidence and "eta=0.5" in row.evidence and "budget=1500" in row.evidence
+def _runs(steps_sub, steps_e2e, ds=(4, 6, 8, 10), seeds=(0, 1, 2), budget=10**6, algorithm=3):
+    """Runs with steps given as functions of (d, seed); a step count above the budget is censored."""
+    out = []
+    for d in ds:
+        for s in seeds:
+            for mode, fn in ((SUB, steps_sub), (E2E, steps_e2e)):
+                steps = fn(d, s)
+                out.append(Run(algorithm, mode, d, s, int(min(steps, budget)), steps <= budget, 0.0, 0.1, 0.5, 64, 1,
+                               "exact", 0.0))
+    return Data(tuple(out), Config(boot=100))
 
 
-def test_run_reports_budget_when_not_learned():
-    setting = gap_rnn.Setting(d=8, m=8, eta=0.01, batch=4, budget=20, every=10, seeds=(0,))
-    r = gap_rnn.run(setting, "subtasks", 0)
-    assert r["learned_at"] is None and r["steps"] == 20 and 0 < r["final_error"] <= 1
+def noise(s):
+    return (0.8, 1.0, 1.25)[s % 3]
 
 
-def test_decide_needs_d16_for_the_end_to_end_half():
-    learned = {"supervision": "subtasks", "learned_at": 100, "final_error": 0.0}
-    stuck = {"supervision": "end_to_end", "learned_at": None, "final_error": 0.49}
-    easy = {"supervision": "end_to_end", "learned_at": 300, "final_error": 0.0}
-    assert gap_rnn.decide([(8, learned), (8, easy)]) == "not yet checked"
-    assert gap_rnn.decide([(8, learned), (16, learned), (16, stuck)]) == "consistent"
-    assert gap_rnn.decide([(16, learned), (16, easy)]) == "inconsistent"
-    failed = {"supervision": "subtasks", "learned_at": None, "final_error": 0.3}
-    assert gap_rnn.decide([(8, failed), (8, easy)]) == "inconsistent"
+GAP = _runs(lambda d, s: 10 * d**2 * noise(s), lambda d, s: 5 * math.exp(d) * noise(s))
+SAME = _runs(lambda d, s: 10 * d**2 * noise(s), lambda d, s: 10 * d**2 * noise(s) * 1.1)
+
+
+def _verdict(data):
+    (f,) = gap_rnn.decide(data)
+    return f
+
+
+def test_clear_gap_is_consistent_with_every_check_holding():
+    f = _verdict(GAP)
+    assert f.verdict == "consistent" and f.part == gap_rnn.PARTS[3]
+    checks = [c for c in f.comparisons if c.role == "check"]
+    assert len(checks) == 3 and all(c.holds for c in checks)
+    rate = checks[0]
+    assert rate.measured == pytest.approx(1.0, abs=1e-3)  # e2e steps are exactly 5 e^d times a seed factor
+    assert rate.interval[0] > 0.9
+
+
+def test_same_rate_is_inconsistent():
+    f = _verdict(SAME)
+    assert f.verdict == "inconsistent"
+    vs_local = f.comparisons[1]
+    assert not vs_local.holds and vs_local.interval[0] <= vs_local.reference
+
+
+def test_censored_end_to_end_runs_enter_the_fit_and_raise_the_rate():
+    # the same exponential law, but everything above 2000 steps is censored at 2000: still identified
+    data = _runs(lambda d, s: 10 * d**2 * noise(s), lambda d, s: 5 * math.exp(d) * noise(s), budget=2000)
+    e2e = [r for r in data.runs if r.supervision == E2E]
+    assert any(not r.observed for r in e2e) and any(r.observed for r in e2e)
+    f = _verdict(data)
+    assert f.verdict == "consistent"
+    assert f.comparisons[0].interval[0] > 0.5
+
+
+def test_unidentified_rate_is_not_yet_checked_with_the_reason():
+    data = _runs(lambda d, s: 10 * d**2, lambda d, s: 100 if d == 4 else 10**9, budget=5000)
+    f = _verdict(data)
+    assert f.verdict == "not yet checked" and "end-to-end rate is not identified" in f.not_checked
+
+
+def test_two_sizes_cannot_tell_power_from_exponential():
+    f = _verdict(_runs(lambda d, s: 10 * d**2, lambda d, s: math.exp(d), ds=(6, 8)))
+    assert f.verdict == "not yet checked" and ">= 3 sizes" in f.not_checked
+
+
+@pytest.mark.parametrize("data", [GAP, SAME], ids=["gap", "same-rate"])
+def test_control_flips_the_verdict(data):
+    (f,) = gap_rnn.decide(data)
+    (control,) = gap_rnn.controls([f])
+    assert control.part == f.part and control.flipped(f.verdict)
+    assert {f.verdict, control.verdict} == {"consistent", "inconsistent"}
+
+
+def test_planted_same_rate_copies_the_sub_task_arm():
+    planted = gap_rnn.planted_same_rate(GAP)
+    sub = sorted((r.d, r.seed, r.steps) for r in planted.runs if r.supervision == SUB)
+    e2e = sorted((r.d, r.seed, r.steps) for r in planted.runs if r.supervision == E2E)
+    assert sub == e2e and len(sub) == 12
+
+
+def test_arm_summary_counts_learned_runs():
+    arm = Arm.of([(4, 10, True), (4, 30, True), (4, 100, False), (6, 50, False)])
+    by = arm.by_size()
+    assert by[4] == (3, 2, 20.0) and by[6][:2] == (1, 0) and math.isnan(by[6][2])
+
+
+def test_run_one_censors_at_the_budget():
+    cfg = Config(m=8, sgd_eta=0.01, sgd_batch=4, sgd_budget=20, sgd_every=10)
+    r = gap_rnn.run_one(gap_rnn.train_config(cfg, 1, SUB, 8, 0))
+    assert not r.observed and r.steps == 20 and 0 < r.final_error <= 1
+
+
+def test_run_one_learns_d4_by_gd_at_a_multiple_of_every():
+    cfg = Config(gd_budget=300, gd_every=10)
+    r = gap_rnn.run_one(gap_rnn.train_config(cfg, 3, E2E, 4, 0))
+    assert r.observed and r.final_error == 0.0 and r.steps % 10 == 0 and 0 < r.steps <= 300
+    assert r.oracle == "exact" and r.batch == 1
+
+
+def test_same_optimiser_in_both_arms():
+    cfg = Config()
+    for alg in (1, 3):
+        a, b = (gap_rnn.train_config(cfg, alg, mode, 8, 1) for mode in (SUB, E2E))
+        assert {k: v for k, v in vars(a).items() if k != "supervision"} == \
+            {k: v for k, v in vars(b).items() if k != "supervision"}
+
+
+def test_check_end_to_end_at_tiny_sizes():
+    cfg = Config(gd_d=(4, 5, 6), sgd_d=(), seeds=(0, 1), gd_budget=400, workers=1, boot=60)
+    (f,) = gap_rnn.check(cfg)
+    assert f.part == gap_rnn.PARTS[3] and len(f.details["runs"]) == 12
+    assert all(np.isfinite(c.measured) for c in f.comparisons[:3]) or f.not_checked
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "verify.gap_rnn", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.mark.parametrize("args", [["--gd-d", "3"], ["--oracle", "nope"], ["--gd-d", "4", "4", "--sgd-d", "6"],
+                                  ["--seeds"], ["--sigma", "nan"]])
+def test_cli_bad_input_is_one_line_exit_2(args):
+    proc = _cli(*args)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr

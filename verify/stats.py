@@ -20,9 +20,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 LEVEL = 0.95
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,9 @@ def _aft_mle(x: np.ndarray, logt: np.ndarray, observed: np.ndarray) -> tuple[np.
         a, b, log_s = theta
         s = math.exp(log_s)
         z = (logt - a - b * x) / s
-        ll = np.sum(stats.norm.logpdf(z[obs]) - log_s) + np.sum(stats.norm.logsf(z[cens]))
+        # stats.norm.logpdf / logsf written out (the same formulas, without scipy's per-call overhead,
+        # which made the bootstrap refits 30x slower): logpdf = -z^2/2 - ln sqrt(2 pi), logsf(z) = log_ndtr(-z)
+        ll = np.sum(-0.5 * z[obs] ** 2 - _LOG_SQRT_2PI - log_s) + np.sum(special.log_ndtr(-z[cens]))
         return -float(ll)
 
     if obs.sum() >= 2 and np.ptp(x[obs]) > 0:
@@ -154,3 +157,17 @@ def censored_fit(x: Sequence[float], steps: Sequence[float], observed: Sequence[
         lo, hi = np.quantile(finite, [0.5 - level / 2, 0.5 + level / 2])
         ci = (float(lo), float(hi))
     return Fit(float(theta[1]), float(theta[0]), ci, level, int(xa.size), "aft-lognormal", ll)
+
+
+def censored_mle(x: Sequence[float], steps: Sequence[float], observed: Sequence[bool], level: float = LEVEL) -> Fit:
+    """The maximum-likelihood fit of :func:`censored_fit` without the bootstrap (NaN interval): for a
+    log-likelihood comparison between two laws, where no interval is needed. NaN when unidentified."""
+    xa = np.asarray(x, float)
+    logt = np.log(np.asarray(steps, float))
+    ob = np.asarray(observed, bool)
+    if not (xa.shape == logt.shape == ob.shape) or xa.size < 2:
+        raise ValueError("x, steps and observed must be paired, with at least 2 runs")
+    if len(np.unique(xa[ob])) < 2:
+        return Fit(math.nan, math.nan, (math.nan, math.nan), level, int(xa.size), "aft-lognormal")
+    theta, ll = _aft_mle(xa, logt, ob)
+    return Fit(float(theta[1]), float(theta[0]), (math.nan, math.nan), level, int(xa.size), "aft-lognormal", ll)

@@ -1,293 +1,477 @@
-"""Table 1, Figures 3-4 and the transformer half of Theorem 4: the gap with / without sub-task supervision.
+"""Table 1, Figures 3-4 and the transformer half of Theorem 4: the growth of steps-to-learn with d, with and
+without sub-task supervision, for a GPT-style decoder (claims TAB1, FIG4, T4 part "transformer").
 
-Section 5.2 and App. G train a GPT-2 decoder on d-bit subset parity with intermediate supervision
-(the parity tree's sub-task labels, App. B) and without (the final bit only). Table 1 reports the
-iterations (batch 32) until validation accuracy first exceeds 60%: with supervision they grow
-polynomially in d (79 at 8 bits to 58.33K at 128); without, exponentially (185 at 8 bits to 1.534M
-at 18, nothing at 32+). Figure 4: once past 60% the accuracy reaches > 95% soon after. Theorem 4 /
-Corollary 1: without supervision the error stays near 1/2 for long; with it, it goes to 0.
+Statement. Section 5.2 / App. G train a GPT-2 decoder on d-bit subset parity with intermediate supervision
+(the parity tree's sub-task labels, App. B) and without (the final bit only). Table 1 prints the iterations
+(batch 32) until validation accuracy first exceeds 60% ("better than random"): with supervision 79 at 8 bits
+to 58.33K at 128, without 185 at 8 bits to 1.534M at 18. Re-derived from the printed means with
+``verify.stats`` (OLS on logs, 95% t-intervals): with supervision steps ~ d^2.41 [2.14, 2.69] over 8-128
+bits, without ~ e^(0.91 d) [0.84, 0.98] over 8-18 bits. Figure 4: very soon after validation accuracy passes
+60% it exceeds 95%. Corollary 1 / Theorem 4 (asymptotic, for the RNN and full gradients; Section 5.2 claims
+the same gap for transformers trained with Adam): polynomial growth with supervision, exponential without.
 
-This module reads a results store written by ``python -m numerics.sweep specs/table1.toml`` (a
-CPU-sized decoder; see the spec) and sets the measured iterations beside Table 1, with the growth
-fitted the same way on both: a power law d^p with supervision, a per-bit exponential rate e^(r d)
-without. With no stored runs it trains ``specs/smoke.toml`` (seconds) and says so.
+What is measured. Per run (d, supervision, seed): the first evaluated step whose validation accuracy
+exceeds the *guarded level*, or the budget when it never does (right-censored: data, not a verdict).
+The guarded level is 60% wherever 60% is evidence, and higher where the validation set is too small for it:
+with v validation inputs (min(1024, 2^d / 8), App. G) and k evaluations up to the budget, it is the lowest
+accuracy above 60% that a model at chance (each answer a fair coin) passes at some evaluation with
+probability below ALPHA = 1% (binomial tail x union bound over the k evaluations). At 8 bits (v = 32) that
+is about 90%; from 12 bits (v >= 512) it is 60% itself. A size where even 100% is not evidence (v <= 8)
+is not measured.
 
-    python -m verify.table1                       # results/table1, or the smoke spec if empty
-    python -m verify.table1 --store DIR           # any store
+Rules (``empirical``).
+
+- TAB1 and T4 (transformer): ``verify.gap_rnn.gap_comparisons`` on the two arms: the end-to-end rate r of
+  log steps = a + r d and the sub-task exponent p of log steps = a + p ln d, each by a censored log-normal AFT
+  fit with a stratified bootstrap 95% interval; consistent when r's interval lies above 0 and above the
+  sub-task arm's local rate p_hi / d_lo at the smallest end-to-end size, and the power law fits the sub-task
+  arm at least as well as the exponential law. Table 1's own fits are shown beside ours (context: another
+  model, another scale). Never decided by whether a run ended inside its budget.
+- FIG4: over the runs at d >= ``fig4_min_d`` that passed 60%: the chance that a model at 50% passes 60% at
+  some of its k evaluations must be below ALPHA for every run used (the guard, a check), and the median of
+  (steps to > 95% - steps to > 60%) / steps to > 60% must have its bootstrap 95% interval below 1 (> 95% by
+  twice the 60% step; a run that never passed 95% counts as an unbounded ratio).
+
+Controls (the same ``decide`` on planted runs, chosen to oppose the measured verdict): for TAB1 and T4 the
+end-to-end runs replaced by copies of the sub-task runs (both arms learn at the same rate), or, where the
+measured verdict is not "consistent", a planted clear gap (sub-task steps ~ d^2, end-to-end ~ e^d); for
+FIG4 chance-level learning curves (accuracy ~ Binomial(32, 1/2) / 32 at every evaluation, 8 bits), or,
+where the measured verdict is not "consistent", sharp curves (50% until a step, 97% after).
+
+Why the quick sizes decide. With supervision at 8, 12, 16, 24 bits and without at 8, 9, 10, 11 bits, three
+dataset seeds (App. G's 27, 67, 93), a 2-layer width-64 decoder (8 heads, q/k/v init std 0.3, AdamW lr 1e-3,
+batch 32) learns every size of both arms inside its budget at these sizes, so both rates are identified
+with finite intervals and the sub-task arm spans a factor 3 in d; FIG4 uses the runs at >= 12 bits
+(v >= 512, chance bound stated in the evidence). About 100 s with 2 workers on an idle 2-core CPU.
+``--full`` trains larger sizes and budgets; ``--store DIR`` reads the runs of a results store instead
+(``python -m numerics.sweep specs/table1.toml`` writes ``results/table1``): the same runs give the same
+verdict from any path. Single-run step counts vary across CPUs (floating-point differences move the escape
+from the plateau): the distribution over seeds is what is decided.
+
+Run: ``python -m verify.table1 [--full] [--store DIR] [--with-d ...] [--without-d ...] [--seeds ...] [--json]``.
 """
 
 from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats as sps
 
 from numerics import store
-from numerics.transformer import LEARNED, SOLVED, first_step_above, holdout_size
-from verify import cli
-from verify.report import Verdict
+from numerics.transformer import LEARNED, SOLVED, eval_every, first_step_above, holdout_size
+from verify import cli, stats
+from verify.evidence import Control, Finding, compare
+from verify.gap_rnn import Arm, gap_comparisons
 
 CLAIMS = ("TAB1", "FIG4", "T4")
 
 REPO = Path(__file__).resolve().parents[1]
 FULL_SPEC = REPO / "specs" / "table1.toml"
-SMOKE_SPEC = REPO / "specs" / "smoke.toml"
 
 # Table 1 as printed: iterations until better than random (batch 32), by bits.
 PAPER_WITH = {8: 79, 16: 333, 32: 1_480, 64: 11_000, 128: 58_330}
 PAPER_WITHOUT = {8: 185, 10: 843, 12: 4_049, 14: 31_160, 16: 211_660, 18: 1_534_000}
 MODES = {"subtasks": "with", "end_to_end": "without"}
-MIN_HOLDOUT = 128  # validation inputs before passing 60% is evidence (> 2 std above chance; d >= 10)
+ALPHA = 0.01  # the chance guard: P(a model at 50% passes the level at some evaluation) < ALPHA
+UNBOUNDED = 1e9  # a transition ratio that never ended (no > 95% within the budget)
 
 
-def runs_of(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per stored run: d, supervision, seed, budget and the Table 1 / Figure 4 numbers.
-
-    A run has learned when its validation accuracy passed 60% and its test accuracy at the end is
-    above 60% too: at 8 bits the validation set has 32 inputs, and one lucky evaluation of an
-    untrained model can pass 60%."""
-    rows = []
-    for run, curve in frame.groupby("run", sort=False):
-        curve = curve.sort_values("step")
-        first = curve.iloc[0]
-        t60, t95 = first_step_above(curve, LEARNED), first_step_above(curve, SOLVED)
-        if not curve["test_acc"].iloc[-1] > LEARNED:  # a blip over 60% on a small validation set
-            t60 = t95 = math.nan                      # that the test set does not confirm is not learning
-        rows.append({"run": run, "d": int(first["cfg_d"]), "supervision": first["cfg_supervision"],
-                     "seed": int(first["cfg_seed"]), "budget": int(first["cfg_max_steps"]),
-                     "batch": int(first["cfg_batch"]), "iters_60": t60, "iters_95": t95,
-                     "test_acc": float(curve["test_acc"].iloc[-1]), "seconds": float(curve["seconds"].iloc[-1])})
-    return pd.DataFrame(rows)
+# ------------------------------------------------------------------------------------------ the chance guard
+def evaluations(budget: int, eval_min: int = 10) -> int:
+    """Validation evaluations of a run of ``budget`` steps (``numerics.transformer.eval_every``), the last included."""
+    s = np.arange(1, int(budget) + 1)
+    every = np.array([eval_every(int(v), eval_min) for v in s])
+    return int(np.count_nonzero(s % every == 0) + (budget % eval_every(budget, eval_min) != 0))
 
 
-def summary(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per (supervision, d): seeds, seeds learned (> 60% within budget), mean and 2 std of the
-    iterations over learned seeds, mean test accuracy, budget."""
-    out = []
-    for (mode, d), g in runs.groupby(["supervision", "d"]):
-        ok = g["iters_60"].dropna()
-        out.append({"supervision": mode, "d": d, "seeds": len(g), "learned": len(ok),
-                    "iters_60": float(ok.mean()) if len(ok) else math.nan,
-                    "two_std": float(2 * ok.std(ddof=0)) if len(ok) else math.nan,
-                    "test_acc": float(g["test_acc"].mean()), "budget": int(g["budget"].max())})
-    return pd.DataFrame(out)
+def chance(v: int, k: int, level: float = LEARNED) -> float:
+    """Union bound on P(a model at 50% has validation accuracy > ``level`` at some of k evaluations on v inputs)."""
+    need = math.floor(level * v + 1e-9) + 1  # the smallest count of correct answers above the level
+    return min(1.0, k * float(sps.binom.sf(need - 1, v, 0.5)))
 
 
-def fit_power(d: np.ndarray, iters: np.ndarray) -> float:
-    """Least-squares exponent p of iters ~ d^p (slope of log iters on log d)."""
-    return float(np.polyfit(np.log(d), np.log(iters), 1)[0])
+def guarded_level(v: int, k: int, alpha: float = ALPHA) -> float | None:
+    """The lowest accuracy level >= 60% that chance passes with probability < alpha over k evaluations
+    (as (c - 1/2) / v for a count c of correct answers), or None when even v/v is not evidence."""
+    c0 = math.floor(LEARNED * v + 1e-9) + 1
+    for c in range(c0, v + 1):
+        if k * float(sps.binom.sf(c - 1, v, 0.5)) < alpha:
+            return LEARNED if c == c0 else (c - 0.5) / v
+    return None
 
 
-def fit_rate(d: np.ndarray, iters: np.ndarray) -> float:
-    """Least-squares per-bit rate r of iters ~ e^(r d) (slope of ln iters on d)."""
-    return float(np.polyfit(np.asarray(d, float), np.log(iters), 1)[0])
-
-
+# ------------------------------------------------------------------------------------------ configuration
 @dataclass(frozen=True)
-class Source:
-    """Where the rows come from: the store and whether it is the smoke spec."""
+class Config:
+    """Sizes, model and seeds of the TAB1 / FIG4 / T4-transformer check (fields are the CLI flags)."""
 
-    root: Path
-    smoke: bool
-    of_spec: int = 0  # the number of runs in specs/table1.toml when reading its store, else 0
+    with_d: tuple[int, ...] = field(default=(8, 12, 16, 24), metadata={
+        "help": "bits trained with sub-task supervision", "range": (4, 256)})
+    without_d: tuple[int, ...] = field(default=(8, 9, 10, 11), metadata={
+        "help": "bits trained end-to-end", "range": (4, 64)})
+    seeds: tuple[int, ...] = field(default=(27, 67, 93), metadata={
+        "help": "dataset seeds (App. G: 27 67 93)", "range": (0, 2**31 - 1)})
+    with_budget: int = field(default=1500, metadata={"help": "step budget with supervision", "range": (10, 10**8)})
+    without_budget: int = field(default=2000, metadata={"help": "step budget end-to-end", "range": (10, 10**8)})
+    n_layer: int = field(default=2, metadata={"help": "decoder layers", "range": (1, 48)})
+    n_head: int = field(default=8, metadata={"help": "attention heads", "range": (1, 256)})
+    n_embd: int = field(default=64, metadata={"help": "decoder width", "range": (4, 4096)})
+    qkv_std: float = field(default=0.3, metadata={"help": "init std of query/key/value weights", "range": (1e-4, 10.0)})
+    lr: float = field(default=1e-3, metadata={"help": "AdamW learning rate", "range": (1e-7, 1.0)})
+    fig4_min_d: int = field(default=12, metadata={"help": "FIG4 uses runs with at least this many bits",
+                                                  "range": (4, 256)})
+    store: str = field(default="", metadata={
+        "help": "read the runs of this results store instead of training (e.g. results/table1)"})
+    workers: int = field(default=2, metadata={"help": "worker processes (one torch thread each)", "range": (1, 256)})
+    boot: int = field(default=300, metadata={"help": "bootstrap resamples", "range": (50, 100_000)})
+
+    @classmethod
+    def quick(cls) -> Config:
+        return cls()
+
+    @classmethod
+    def full(cls) -> Config:
+        return cls(with_d=(8, 12, 16, 24, 32, 48), without_d=(8, 9, 10, 11, 12, 13), with_budget=4000,
+                   without_budget=12000)
+
+    def run_configs(self) -> list[Any]:
+        """The ``numerics.transformer.Config`` of every run."""
+        from numerics.transformer import Config as Run
+
+        out = [Run(d=d, supervision=mode, seed=s, n_layer=self.n_layer, n_head=self.n_head, n_embd=self.n_embd,
+                   qkv_std=self.qkv_std, lr=self.lr, batch=32, max_steps=budget, stop_at=0.99, eval_min=10)
+               for mode, ds, budget in (("end_to_end", self.without_d, self.without_budget),
+                                        ("subtasks", self.with_d, self.with_budget))
+               for d in ds for s in self.seeds]
+        return out
 
 
-def _fmt(n: float) -> str:
-    if not math.isfinite(n):
-        return "-"
-    return f"{n / 1e6:.3g}M" if n >= 1e6 else f"{n / 1e3:.3g}K" if n >= 1e4 else f"{n:.0f}"
+# ------------------------------------------------------------------------------------------ measurement
+def _train_stack(configs: list[Any]) -> list[pd.DataFrame]:
+    """Runs of one shape (``numerics.transformer.groups``) trained as one batched stack on one torch thread
+    (``train_many``); each curve as a frame in the store's layout (``cfg_<field>`` columns)."""
+    from numerics.store import config_key
+    from numerics.train import threads
+    from numerics.transformer import train_many
 
-
-def _cell(row: pd.Series, paper: dict[int, int]) -> str:
-    ref = f" (paper {_fmt(paper[row.d])})" if row.d in paper else ""
-    if row.learned == row.seeds:
-        got = _fmt(row.iters_60)
-    elif row.learned:
-        got = f"{_fmt(row.iters_60)} [{row.learned}/{row.seeds} seeds]"
-    else:
-        got = f">{_fmt(row.budget)} [0/{row.seeds}]"
-    return f"{row.d}b {got}{ref}"
-
-
-def fits(table: pd.DataFrame) -> dict[str, float]:
-    """Growth of the measured iterations and of Table 1's, by the same least-squares fit.
-
-    Measured: over the sizes every seed learned whose validation set has >= MIN_HOLDOUT inputs (at
-    8 bits, 32 inputs, one lucky evaluation passes 60%). With fewer than two such sizes, and a larger
-    size not learned within its budget, ``<mode>_lower`` bounds the growth from below by the largest
-    learned size and that budget. Paper: over the same sizes where Table 1 has them (``_paper_same``),
-    and over all of Table 1 (``_paper``).
-    """
-    out: dict[str, float] = {}
-    for mode, fit, paper in (("subtasks", fit_power, PAPER_WITH), ("end_to_end", fit_rate, PAPER_WITHOUT)):
-        rows = table[table.supervision == mode]
-        ok = rows[(rows.learned == rows.seeds) & (rows.d.map(holdout_size) >= MIN_HOLDOUT)]
-        out[f"{mode}_measured"] = fit(ok.d.to_numpy(), ok.iters_60.to_numpy()) if len(ok) >= 2 else math.nan
-        out[f"{mode}_lower"] = math.nan
-        failed = rows[(rows.learned < rows.seeds)]
-        if len(ok) and len(failed[failed.d > ok.d.max()]):
-            top, over = ok.loc[ok.d.idxmax()], failed[failed.d > ok.d.max()].iloc[0]
-            out[f"{mode}_lower"] = fit(np.array([top.d, over.d]), np.array([top.iters_60, over.budget], float))
-        same = [d for d in ok.d if d in paper]
-        out[f"{mode}_paper_same"] = (fit(np.array(same), np.array([paper[d] for d in same], float))
-                                     if len(same) >= 2 else math.nan)
-        out[f"{mode}_paper"] = fit(np.array(list(paper)), np.array(list(paper.values()), float))
+    with threads(1):
+        curves = train_many(configs)
+    out = []
+    for config, curve in zip(configs, curves, strict=True):
+        frame = curve.assign(run=config_key(config.as_dict()))
+        for name, value in config.as_dict().items():
+            frame[f"cfg_{name}"] = value
+        out.append(frame)
     return out
 
 
-def growth_text(f: dict[str, float], mode: str, form: str) -> str:
-    """``d^2.1`` / ``e^(0.9 d)`` text for the measured growth, its lower bound, and Table 1's."""
-    show = (lambda v: f"d^{v:.2f}") if form == "power" else (lambda v: f"e^({v:.2f} d)")
-    got = show(f[f"{mode}_measured"]) if math.isfinite(f[f"{mode}_measured"]) else (
-        f"at least {show(f[f'{mode}_lower'])} (a larger size not learned in its budget)"
-        if math.isfinite(f[f"{mode}_lower"]) else "not measured (needs 2 learned sizes)")
-    same = f", same sizes {show(f[f'{mode}_paper_same'])}" if math.isfinite(f[f"{mode}_paper_same"]) else ""
-    return f"{got} (Table 1: {show(f[f'{mode}_paper'])}{same})"
+def train_all(config: Config) -> pd.DataFrame:
+    """Train every run of the config in-process: the seeds of each (d, supervision) as one batched stack,
+    stacks in a spawn pool when ``workers`` > 1 (largest first); one frame."""
+    from tqdm.auto import tqdm
+
+    from numerics.transformer import cost, groups
+
+    stacks = sorted(groups(config.run_configs()), key=lambda g: -sum(cost(c) for c in g))
+    bar = {"desc": "TAB1 decoder stacks", "unit": "stack", "disable": None, "file": sys.stderr}
+    if config.workers <= 1 or len(stacks) <= 1:
+        return pd.concat([f for g in tqdm(stacks, **bar) for f in _train_stack(g)], ignore_index=True)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    frames: dict[int, list[pd.DataFrame]] = {}
+    with ProcessPoolExecutor(config.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(_train_stack, g): i for i, g in enumerate(stacks)}
+        for fut in tqdm(as_completed(futures), total=len(futures), **bar):
+            frames[futures[fut]] = fut.result()
+    return pd.concat([f for i in sorted(frames) for f in frames[i]], ignore_index=True)
 
 
-def verdicts(runs: pd.DataFrame, source: Source) -> list[Verdict]:
-    """TAB1, FIG4 and T4 (transformer) rows from the per-run numbers."""
-    table = summary(runs)
-    origin = (f"smoke spec {SMOKE_SPEC.relative_to(REPO)} ({len(runs)} runs; full table: "
-              f"python -m numerics.sweep {FULL_SPEC.relative_to(REPO)})" if source.smoke
-              else f"store {source.root} ({len(runs)} runs)")
-    if source.of_spec:
-        origin = f"store {source.root} ({len(runs)} of the {source.of_spec} runs of {FULL_SPEC.relative_to(REPO)})"
-    growth = fits(table)
-    with_ = table[table.supervision == "subtasks"]
-    without = table[table.supervision == "end_to_end"]
-    all_with = bool(len(with_)) and bool((with_.learned == with_.seeds).all())
-    failed = without[without.learned < without.seeds]
-    learned_wo = without[without.learned == without.seeds]
-    gap_sizes = [int(d) for d in failed.d if d <= with_.d.max()] if len(with_) else []
-    tab1_ok = all_with and bool(gap_sizes)
-    tab1 = "consistent" if tab1_ok else "inconsistent" if len(with_) and len(without) else "not yet checked"
-    text = ("with: " + ", ".join(_cell(r, PAPER_WITH) for r in with_.itertuples())
-            + "; without: " + ", ".join(_cell(r, PAPER_WITHOUT) for r in without.itertuples())
-            + f"; growth with {growth_text(growth, 'subtasks', 'power')}, without "
-            f"{growth_text(growth, 'end_to_end', 'rate')}; {origin}")
-    per_paper = {int(r.d): (r.iters_60, PAPER_WITH[int(r.d)]) for r in with_.itertuples() if int(r.d) in PAPER_WITH}
-    rows = [Verdict("TAB1", tab1, {"consistent": "gap reproduced: ", "inconsistent": "gap not reproduced: "}
-                    .get(tab1, "needs runs with and without supervision: ") + text,
-                    measured={"table": table.to_dict("records"), "fits": growth},
-                    claimed={"with": PAPER_WITH, "without": PAPER_WITHOUT}, relation="rate",
-                    details={"with_vs_paper": per_paper, "gap_sizes": gap_sizes})]
-
-    # Figure 4 only where passing 60% means something: a validation set of >= 128 inputs (d >= 10),
-    # where 60% is > 2 standard deviations above chance (at 8 bits there are 32 inputs: 1.1 std).
-    eligible = runs[runs.d.map(holdout_size) >= MIN_HOLDOUT]
-    done = eligible.dropna(subset=["iters_60", "iters_95"])
-    if len(done):
-        ratio = (done.iters_95 - done.iters_60) / done.iters_60
-        med = float(ratio.median())
-        rows.append(Verdict(
-            "FIG4", "consistent" if med <= 1.0 else "inconsistent",
-            f"steps from >60% to >95% validation accuracy over steps to >60%: median {med:.2f}, max "
-            f"{float(ratio.max()):.2f} over {len(done)} learned runs at >= {int(done.d.min())} bits (sharp if "
-            f"<= 1, i.e. >95% by twice the 60% step); median transition "
-            f"{_fmt(float((done.iters_95 - done.iters_60).median()))} steps; {origin}",
-            measured={"median_ratio": med, "max_ratio": float(ratio.max())},
-            claimed="very soon after 60% the accuracy is > 95%", relation="le"))
-    else:
-        rows.append(Verdict("FIG4", "not yet checked",
-                            f"no stored run with a validation set of >= {MIN_HOLDOUT} inputs reached > 95%; {origin}"))
-
-    runs_wo = runs[runs.supervision == "end_to_end"]
-    if len(failed):
-        covered = [int(d) for d in failed.d if d in set(with_.d)]  # the same task with supervision
-        d_fail = max(covered) if covered else int(failed.d.max())
-        acc = runs_wo[runs_wo.d == d_fail].test_acc
-        sup = runs[(runs.supervision == "subtasks") & (runs.d == d_fail)]
-        tol = max(0.05, 1.5 / math.sqrt(holdout_size(d_fail)))  # 3 std of a coin on the test set
-        near_half = bool((acc - 0.5).abs().max() <= tol)
-        sup_solved = bool(len(sup)) and bool((sup.test_acc >= SOLVED).all())
-        verdict = "consistent" if near_half and sup_solved else "inconsistent" if len(sup) else "not yet checked"
-        rows.append(Verdict(
-            "T4", verdict,
-            f"transformer: without supervision at {d_fail} bits the test accuracy after "
-            f"{_fmt(float(failed[failed.d == d_fail].budget.iloc[0]))} steps is "
-            f"{', '.join(f'{a:.3f}' for a in acc)} (within {tol:.2f} of 1/2, 3 std of chance on "
-            f"{holdout_size(d_fail)} test inputs: {near_half}); with supervision at "
-            f"{d_fail} bits: " + (f"test accuracy {', '.join(f'{a:.3f}' for a in sup.test_acc)} after at most "
-                                  f"{_fmt(float(sup.budget.max()))} steps" if len(sup) else "no run stored")
-            + f"; {origin}",
-            measured={"without_test_acc": acc.tolist(),
-                      "with_min_test_acc": float(sup.test_acc.min()) if len(sup) else None},
-            claimed="error ~ 1/2 without, -> 0 with", relation="rate"))
-    elif len(runs_wo):
-        rows.append(Verdict("T4", "inconsistent",
-                            f"transformer: every size without supervision was learned within its budget "
-                            f"({', '.join(str(d) for d in learned_wo.d)} bits), so the store shows no "
-                            f"stall near 1/2; {origin}"))
-    else:
-        rows.append(Verdict("T4", "not yet checked", f"transformer: no run without supervision stored; {origin}"))
-    if source.smoke:
-        # The smoke spec is two 8-bit runs at a few hundred steps: Table 1 learns 8 bits with and without
-        # supervision, so whatever these show is the budget talking, not the paper. No verdict from them.
-        rows = [replace(r, verdict="not yet checked", evidence=f"smoke only, no verdict ({r.verdict} at smoke "
-                        f"size): {r.evidence}") for r in rows]
-    return rows
-
-
-def ensure_smoke() -> Path:
-    """Train the smoke spec's missing runs in-process (seconds) and return its store."""
-    import torch
-
-    from numerics.sweep import load_spec, run_one
-
-    spec = load_spec(SMOKE_SPEC)
-    threads = torch.get_num_threads()
+def load_store(root: Path | str) -> pd.DataFrame:
+    """Every decoder run of a results store; ValueError (one line) for a missing, empty, damaged or
+    non-decoder store."""
     try:
-        for config in spec.runs:
-            run_one(config, str(spec.store))
-    finally:
-        torch.set_num_threads(threads)
-    return spec.store
+        frame = store.load(root)
+    except store.StoreError as exc:
+        raise ValueError(str(exc)) from None
+    if frame.empty:
+        raise ValueError(f"{root}: no stored runs")
+    kinds = set(frame["cfg_kind"].dropna().unique()) if "cfg_kind" in frame else set()
+    need = {"step", "val_acc", "test_acc", "cfg_d", "cfg_supervision", "cfg_seed", "cfg_max_steps"}
+    if "transformer" not in kinds or not need <= set(frame.columns):
+        raise ValueError(f"{root}: not a decoder store (runs of kind {sorted(map(str, kinds)) or 'unknown'}); "
+                         "verify.table1 reads the stores of python -m numerics.sweep")
+    return frame[frame["cfg_kind"] == "transformer"]
 
 
-def spec_frame(spec_path: Path | None = None) -> tuple[pd.DataFrame, Source]:
-    """The stored runs of the spec at ``spec_path`` (default ``FULL_SPEC``; other runs in its store are
-    left out), and their Source."""
+def spec_frame(spec_path: Path | None = None) -> tuple[pd.DataFrame, Path]:
+    """The stored runs of the spec at ``spec_path`` (default ``FULL_SPEC``; other runs in its store are left
+    out) and the store's folder (an empty frame when nothing is stored)."""
     from numerics.sweep import load_spec
 
     spec = load_spec(spec_path or FULL_SPEC)
     keys = {store.config_key(c.as_dict()) for c in spec.runs}
-    frame = store.load(spec.store) if spec.store.exists() else pd.DataFrame()
-    frame = frame[frame["run"].isin(keys)] if len(frame) else frame
-    return frame, Source(spec.store, smoke=False, of_spec=len(spec.runs))
+    frame = store.load(spec.store) if spec.store.is_dir() else pd.DataFrame()
+    return (frame[frame["run"].isin(keys)] if len(frame) else frame), spec.store
 
 
-def check(store_dir: Path | str | None = None) -> list[Verdict]:
-    """Rows from every run in ``store_dir``; by default from the runs of ``specs/table1.toml`` in its
-    store (``results/table1``), or from the smoke spec (trained now, seconds) when there are none."""
-    if store_dir is not None:
-        source = Source(Path(store_dir), smoke=False)
-        frame = store.load(source.root) if source.root.exists() else pd.DataFrame()
+def runs_of(frame: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
+    """One row per run: d, supervision, seed, budget, v (validation inputs), k (evaluations up to the
+    budget), the guarded level, the steps to it (``steps``, the budget when censored), ``observed``, the
+    steps to > 60% and > 95%, the chance bound at 60%, the test accuracy at the end."""
+    rows = []
+    for run, curve in frame.groupby("run", sort=False):
+        curve = curve.sort_values("step")
+        first = curve.iloc[0]
+        d, budget = int(first["cfg_d"]), int(first["cfg_max_steps"])
+        eval_min = int(first["cfg_eval_min"]) if "cfg_eval_min" in curve and pd.notna(first["cfg_eval_min"]) else 10
+        v, k = holdout_size(d), evaluations(budget, eval_min)
+        level = guarded_level(v, k, alpha)
+        hit = first_step_above(curve, level) if level is not None else math.nan
+        rows.append({"run": run, "d": d, "supervision": str(first["cfg_supervision"]), "seed": int(first["cfg_seed"]),
+                     "budget": budget, "v": v, "k": k, "level": math.nan if level is None else level,
+                     "steps": hit if math.isfinite(hit) else float(budget), "observed": bool(math.isfinite(hit)),
+                     "iters_60": first_step_above(curve, LEARNED), "iters_95": first_step_above(curve, SOLVED),
+                     "chance_60": chance(v, k), "test_acc": float(curve["test_acc"].iloc[-1]),
+                     "last_step": int(curve["step"].iloc[-1])})
+    return pd.DataFrame(rows)
+
+
+def summary(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per (supervision, d): seeds, seeds learned (passed the guarded level), median steps over them,
+    the level, v, the chance bound at 60%, the budget and the mean test accuracy."""
+    out = []
+    for (mode, d), g in runs.groupby(["supervision", "d"]):
+        ok = g[g.observed]
+        out.append({"supervision": mode, "d": int(d), "seeds": len(g), "learned": len(ok),
+                    "median_steps": float(ok.steps.median()) if len(ok) else math.nan,
+                    "level": float(g.level.iloc[0]), "v": int(g.v.iloc[0]), "chance_60": float(g.chance_60.max()),
+                    "budget": int(g.budget.max()), "test_acc": float(g.test_acc.mean())})
+    return pd.DataFrame(out)
+
+
+@dataclass(frozen=True)
+class Data:
+    """The runs (one row each, ``runs_of``), where they came from, and the decision settings."""
+
+    runs: pd.DataFrame
+    origin: str
+    fig4_min_d: int = 12
+    boot: int = 300
+
+
+def measure(config: Config) -> Data:
+    """Train the config's runs in-process, or read ``config.store``."""
+    if config.store:
+        frame = load_store(config.store)
+        origin = f"store {config.store} ({frame['run'].nunique()} runs)"
     else:
-        frame, source = spec_frame()
-        if frame.empty:
-            source = Source(ensure_smoke(), smoke=True)
-            frame = store.load(source.root)
-    if frame.empty:
-        raise FileNotFoundError(f"{source.root}: no stored runs")
-    return verdicts(runs_of(frame), source)
+        if not config.seeds:
+            raise ValueError("--seeds: give at least one seed")
+        frame = train_all(config)
+        origin = (f"trained now: decoder {config.n_layer} layers x {config.n_embd}, {config.n_head} heads, "
+                  f"q/k/v std {config.qkv_std}, AdamW lr {config.lr}, batch 32")
+    return Data(runs_of(frame), origin, config.fig4_min_d, config.boot)
+
+
+# ------------------------------------------------------------------------------------------ decisions
+def paper_fits() -> dict[str, stats.Fit]:
+    """Table 1's printed means fitted as ours are shaped: d^p with supervision, e^(r d) without (OLS)."""
+    return {"with": stats.power_fit(list(PAPER_WITH), list(PAPER_WITH.values())),
+            "without": stats.exp_fit(list(PAPER_WITHOUT), list(PAPER_WITHOUT.values()))}
+
+
+def _arm(runs: pd.DataFrame, mode: str) -> Arm:
+    sel = runs[(runs.supervision == mode) & runs.level.notna()]
+    return Arm.of(list(zip(sel.d, sel.steps, sel.observed, strict=True)))
+
+
+def _gap_findings(data: Data) -> tuple[Finding, Finding]:
+    """TAB1 and T4 (transformer): one gap rule on the two arms (fitted once), two claims."""
+    runs = data.runs
+    sub, e2e = _arm(runs, "subtasks"), _arm(runs, "end_to_end")
+    if not len(sub.d) or not len(e2e.d):
+        why = f"needs runs with and without supervision at measurable sizes; {data.origin}"
+        return (Finding("TAB1", "empirical", (), not_checked=why),
+                Finding("T4", "empirical", (), part="transformer", not_checked=why))
+    comps, why, fits = gap_comparisons(sub, e2e, source="Table 1, Fig. 3", params={"model": "decoder"},
+                                       reps=data.boot)
+    tab1 = _gap_finding(data, "TAB1", "", "Table 1, Fig. 3", comps, why, fits, sub, e2e)
+    t4 = _gap_finding(data, "T4", "transformer", "Thm. 4, Cor. 1; Section 5.2",
+                      [replace(c, source="Thm. 4, Cor. 1; Section 5.2") for c in comps], why, fits, sub, e2e)
+    return tab1, t4
+
+
+def _gap_finding(data: Data, cid: str, part: str, source: str, comps: list, why: str | None, fits: dict,
+                 sub: Arm, e2e: Arm) -> Finding:
+    runs = data.runs
+    comps = list(comps)
+    if cid == "TAB1":
+        pf = paper_fits()
+        comps.append(compare("Table 1 as printed: exponent p of steps ~ d^p with supervision (OLS)", "Table 1",
+                             pf["with"].slope, "ci_above", 0.0, interval=pf["with"].slope_ci, level=pf["with"].level,
+                             params={"d": "8-128"}, role="context"))
+        comps.append(compare("Table 1 as printed: rate r of steps ~ e^(r d) without supervision (OLS)", "Table 1",
+                             pf["without"].slope, "ci_above", 0.0, interval=pf["without"].slope_ci,
+                             level=pf["without"].level, params={"d": "8-18"}, role="context"))
+    for row in summary(runs).itertuples():
+        if not math.isfinite(row.level):
+            comps.append(compare("size not measurable: chance passes 100% too often", source, row.v, "ge", 0,
+                                 params={"d": row.d, "supervision": row.supervision}, role="context"))
+    sizes = sorted({(int(r.d), int(r.v), float(r.level)) for r in runs.itertuples() if math.isfinite(r.level)})
+    scope = (f"Table 1's claim is about a GPT-2 base decoder (12 x 768) at 8-128 bits with a per-task grid search; "
+             f"measured: {data.origin}, bits with supervision {sorted(set(sub.d.astype(int)))}, without "
+             f"{sorted(set(e2e.d.astype(int)))}, seeds {sorted(set(runs.seed))}; steps to the guarded level "
+             f"(d: v, level) {', '.join(f'{d}: {v}, {lv:.3f}' for d, v, lv in sizes)} (chance < {ALPHA} over the "
+             f"run's evaluations), right-censored at the budget; single-run step counts vary across CPUs, the "
+             "distribution over seeds is decided")
+    return Finding(cid, "empirical", tuple(comps), part=part, scope=scope, not_checked=why,
+                   details={"fits": fits, "runs": runs.to_dict("records")})
+
+
+def _fig4_finding(data: Data) -> Finding:
+    runs = data.runs
+    used = runs[(runs.d >= data.fig4_min_d) & runs.iters_60.notna()]
+    if used.empty:
+        return Finding("FIG4", "empirical", (), not_checked=f"no run at >= {data.fig4_min_d} bits passed 60% "
+                       f"validation accuracy; {data.origin}", details={"runs": runs.to_dict("records")})
+    ratio = np.where(used.iters_95.notna(), (used.iters_95 - used.iters_60) / used.iters_60, UNBOUNDED)
+    ratio = np.asarray(ratio, float)
+    median = float(np.median(ratio))
+    ci = stats.bootstrap_ci(lambda idx: float(np.median(ratio[idx])), len(ratio), reps=max(data.boot, 200), seed=0)
+    worst = used.loc[used.chance_60.idxmax()]
+    comps = [
+        compare("P(a model at 50% passes 60% at some evaluation), largest over the runs used", "Fig. 4 (guard)",
+                float(worst.chance_60), "lt", ALPHA,
+                params={"d": int(worst.d), "v": int(worst.v), "k": int(worst.k)},
+                note="binomial tail x union bound over the run's evaluations"),
+        compare("median over runs of (steps to >95% - steps to >60%) / steps to >60%", "Fig. 4", median,
+                "ci_below", 1.0, interval=ci, level=stats.LEVEL,
+                params={"runs": len(used), "d": ",".join(map(str, sorted(set(used.d))))},
+                note=f"a run without >95% counts as {UNBOUNDED:g}; bootstrap over runs"),
+        compare("median steps from >60% to >95%", "Fig. 4",
+                float(np.median(np.where(used.iters_95.notna(), used.iters_95 - used.iters_60, np.inf))), "ge", 0.0,
+                role="context"),
+        compare("runs used that reached >95%", "Fig. 4", int(used.iters_95.notna().sum()), "le", len(used),
+                role="context"),
+    ]
+    scope = (f"Figure 4 illustrates one trajectory of the paper's decoder; measured: every run at >= "
+             f"{data.fig4_min_d} bits that passed 60% ({len(used)} runs, {data.origin}); evaluations every 10 steps "
+             "at first, then 20 per doubling of the step (5% resolution); single-run step counts vary across "
+             "CPUs, the distribution over runs is decided")
+    return Finding("FIG4", "empirical", tuple(comps), scope=scope, details={"runs": runs.to_dict("records")})
+
+
+def decide(data: Data) -> list[Finding]:
+    """TAB1, FIG4 and T4 (transformer) from the runs (the rules of the module docstring)."""
+    tab1, t4 = _gap_findings(data)
+    return [tab1, _fig4_finding(data), t4]
+
+
+def check(config: Config | None = None) -> list[Finding]:
+    """The TAB1, FIG4 and T4-transformer findings at the given (default quick) sizes, or from a store."""
+    return decide(measure(config or Config.quick()))
+
+
+# ------------------------------------------------------------------------------------------ controls
+def planted_same_rate(runs: pd.DataFrame) -> pd.DataFrame:
+    """Both arms learning at the same rate: the end-to-end runs replaced by copies of the sub-task runs."""
+    sub = runs[runs.supervision == "subtasks"]
+    return pd.concat([sub, sub.assign(supervision="end_to_end", run=sub.run + "-copy")], ignore_index=True)
+
+
+def planted_gap(runs: pd.DataFrame, rate: float = 1.0, power: float = 2.0) -> pd.DataFrame:
+    """A clear gap on the sub-task arm's sizes and seeds: steps c (d/d_lo)^power with supervision and
+    c e^(rate (d - d_lo)) without, c the seed's measured sub-task steps at the smallest size."""
+    sub = runs[(runs.supervision == "subtasks") & runs.level.notna()]
+    d_lo = int(sub.d.min())
+    base = sub[sub.d == d_lo].set_index("seed").steps
+    c = sub.seed.map(base).fillna(base.min()).to_numpy(float)
+    with_ = sub.assign(steps=np.round(c * (sub.d / d_lo) ** power), observed=True)
+    without = sub.assign(supervision="end_to_end", run=sub.run + "-gap", observed=True,
+                         steps=np.round(c * np.exp(rate * (sub.d - d_lo))))
+    return pd.concat([with_, without], ignore_index=True)
+
+
+def curve_frame(curves: dict[tuple[str, int, int], tuple[list[int], list[float], int]]) -> pd.DataFrame:
+    """Learning curves ``{(supervision, d, seed): (steps, val_acc, budget)}`` in the store's layout."""
+    frames = []
+    for (mode, d, seed), (steps, acc, budget) in curves.items():
+        test = [math.nan] * (len(acc) - 1) + [acc[-1]]
+        frames.append(pd.DataFrame({"step": steps, "val_acc": acc, "test_acc": test, "run": f"{mode}-{d}-{seed}",
+                                    "cfg_kind": "transformer", "cfg_d": d, "cfg_supervision": mode,
+                                    "cfg_seed": seed, "cfg_max_steps": budget, "cfg_eval_min": 10}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _schedule(budget: int) -> list[int]:
+    return [0, *(s for s in range(1, budget + 1) if s % eval_every(s) == 0)]
+
+
+def chance_curves(seeds: tuple[int, ...] = (0, 1, 2), d: int = 8, budget: int = 1000) -> pd.DataFrame:
+    """Chance-level learning curves: accuracy ~ Binomial(v, 1/2) / v at every evaluation (seeded)."""
+    v, steps = holdout_size(d), _schedule(budget)
+    curves = {}
+    for s in seeds:
+        rng = np.random.default_rng(s)
+        curves[("subtasks", d, s)] = (steps, list(rng.binomial(v, 0.5, len(steps)) / v), budget)
+    return curve_frame(curves)
+
+
+def sharp_curves(seeds: tuple[int, ...] = (0, 1, 2), d: int = 13, budget: int = 1000) -> pd.DataFrame:
+    """Sharp learning curves: 50% until step 100 (seed-shifted), 97% from the next evaluation on."""
+    steps = _schedule(budget)
+    curves = {("subtasks", d, s): (steps, [0.5 if t < 100 + 10 * s else 0.97 for t in steps], budget) for s in seeds}
+    return curve_frame(curves)
+
+
+def controls(findings: list[Finding]) -> list[Control]:
+    """The same ``decide`` on planted runs, opposing each measured verdict (see the module docstring)."""
+    out = []
+    for f in findings:
+        runs = pd.DataFrame(f.details.get("runs", []))
+        if f.id in {"TAB1", "T4"} and len(runs) and (runs.supervision == "subtasks").any():
+            if f.verdict == "consistent":
+                what, planted = "the end-to-end runs replaced by copies of the sub-task runs (same rate)", \
+                    planted_same_rate(runs)
+            else:
+                what, planted = ("a clear gap: sub-task steps c (d/d_lo)^2, end-to-end c e^(d - d_lo), c the measured "
+                                 "sub-task steps per seed"), planted_gap(runs)
+            tab1, t4 = _gap_findings(Data(planted, "planted", boot=100))
+            out.append(Control(f.id, what, tab1 if f.id == "TAB1" else t4, part=f.part))
+        elif f.id == "FIG4":
+            if f.verdict == "consistent":
+                what, frame = "chance-level curves: accuracy ~ Binomial(32, 1/2)/32 at each evaluation, 8 bits", \
+                    chance_curves()
+                data = Data(runs_of(frame), "planted", fig4_min_d=8, boot=100)
+            else:
+                what, frame = "sharp curves: 50% until step ~100, then 97%, 13 bits", sharp_curves()
+                data = Data(runs_of(frame), "planted", fig4_min_d=8, boot=100)
+            out.append(Control("FIG4", what, _fig4_finding(data)))
+    return out
+
+
+def table_text(runs: pd.DataFrame) -> str:
+    """The per-size table (ours) beside Table 1's printed means."""
+    tab = summary(runs)
+    paper = {"subtasks": PAPER_WITH, "end_to_end": PAPER_WITHOUT}
+    tab["paper"] = [paper[m].get(d, math.nan) for m, d in zip(tab.supervision, tab.d, strict=True)]
+    return tab.to_string(index=False)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = cli.parser("python -m verify.table1", __doc__)
-    parser.add_argument("--store", type=Path, help="results store to read (default results/table1, else smoke)")
+    parser = cli.parser("python -m verify.table1", __doc__, Config)
     args = parser.parse_args(argv)
-    try:
-        rows = check(args.store)
-    except (store.StoreError, FileNotFoundError) as exc:
-        raise cli.UsageError(str(exc)) from None
-    table = summary(runs_of(store.load(args.store))) if args.store else None
-    detail = table.to_string(index=False) if table is not None else ""
-    return cli.emit(rows, as_json=args.json, detail=detail)
+    config = cli.config(Config, args)
+    data = measure(config)
+    findings = decide(data)
+    return cli.emit(findings, args, controls=controls(findings), detail="" if args.json else table_text(data.runs))
 
 
 if __name__ == "__main__":
