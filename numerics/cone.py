@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from numerics.circuit_io import Netlist
 from numerics.circuits import Circuit, Gate, named_table
 from numerics.fanin import reduce_fanin
@@ -71,16 +73,31 @@ def _check_output(netlist: Netlist, output: str, outs: dict[str, int | None] | N
     return root
 
 
+def _column_counts(mask: list[int], count: int, rows: range) -> np.ndarray:
+    """For each root bit, how many positions in ``rows`` have it set (numpy popcount by columns, chunked)."""
+    nbytes = max(1, (count + 7) // 8)
+    total = np.zeros(nbytes * 8, dtype=np.int64)
+    step = max(1, (1 << 24) // (nbytes * 8))  # ~16M bits unpacked per chunk
+    for lo in range(rows.start, rows.stop, step):
+        chunk = b"".join(m.to_bytes(nbytes, "little") for m in mask[lo:min(rows.stop, lo + step)])
+        bits = np.unpackbits(np.frombuffer(chunk, dtype=np.uint8).reshape(-1, nbytes), axis=1, bitorder="little")
+        total += bits.sum(axis=0, dtype=np.int64)
+    return total[:count]
+
+
 def cone_sizes(netlist: Netlist) -> dict[str, tuple[int, int]]:
-    """(d, gates) of every non-constant output's cone, from one backward sweep (``all_outputs`` order)."""
+    """(d, gates) of every non-constant output's cone, from one backward sweep (``all_outputs`` order).
+
+    The counts are column popcounts of the sweep's bitmasks, so the cost does not grow with the sum of the
+    cone sizes (quadratic for an adder's sum bits).
+    """
     named = [(nm, p) for nm, p in netlist.all_outputs if p is not None]
-    members = _members(_masks(netlist, [p for _, p in named]), len(named))
+    mask = _masks(netlist, [p for _, p in named])
     n = netlist.n_inputs
-    out = {}
-    for (nm, p), pos in zip(named, members, strict=True):
-        d = sum(1 for q in pos if q < n)
-        out[nm] = (d, len(pos) - d) if p >= n else (1, 1)  # an input as output: one BUF gate
-    return out
+    d = _column_counts(mask, len(named), range(0, n))
+    g = _column_counts(mask, len(named), range(n, netlist.size))
+    return {nm: ((int(d[b]), int(g[b])) if p >= n else (1, 1))  # an input as output: one BUF gate
+            for b, (nm, p) in enumerate(named)}
 
 
 def largest_output(netlist: Netlist) -> str:
