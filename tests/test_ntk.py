@@ -246,3 +246,12 @@ def test_cli_json_and_bad_input(capsys):
         vntk.main(["--d", "3"])
     assert exc.value.code == 2
     assert cli.guarded(vntk.main, ["--d", "4", "6", "--inits", "0"]) == 2  # inits and subsets are paired
+
+
+def test_controls_reuse_the_checked_data(monkeypatch, one_thread):
+    """``python -m verify`` calls check() then controls(findings): the controls must not measure again."""
+    cfg = vntk.Config(d=(4, 6), subsets=(0,), inits=(0,), widths=(8,), finite_dmax=4, n_random=1)
+    found = vntk.check(cfg)
+    monkeypatch.setattr(vntk, "measure", lambda *a, **k: pytest.fail("controls measured again"))
+    ctrl = vntk.controls(found)
+    assert len(ctrl) == 2 and all(c.id == "NTK" for c in ctrl)
