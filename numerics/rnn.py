@@ -99,7 +99,7 @@ def free_running(W: torch.Tensor, fz: Frozen, x: torch.Tensor, T: int) -> tuple[
     return z, torch.stack(fs, dim=1)
 
 
-def loss(f: torch.Tensor, y: torch.Tensor, d: int) -> torch.Tensor:
+def loss(f: torch.Tensor, y: torch.Tensor, d: int, weights: torch.Tensor | None = None) -> torch.Tensor:
     """Eq. 4 averaged over the batch: logistic loss over the positions t = d..T.
 
     Eq. 4 prints the factor 1/(T - d) before a sum of T - d + 1 terms (and 1/0 when T = d, the
@@ -109,8 +109,13 @@ def loss(f: torch.Tensor, y: torch.Tensor, d: int) -> torch.Tensor:
     Args:
         f: ``(n, T)`` outputs f_1..f_T.
         y: ``(n, T - d + 1)`` targets for t = d..T.
+        weights: optional ``(T - d + 1,)`` 0/1 loss mask over the positions (partial supervision,
+            ``numerics.supervision``): the mean is then over the supervised positions only.
     """
     margins = y * f[:, d - 1 :]
+    if weights is not None:
+        w = torch.as_tensor(weights, dtype=f.dtype)
+        return (torch.nn.functional.softplus(-margins) * w).sum() / (margins.shape[0] * w.sum())
     return torch.nn.functional.softplus(-margins).mean()
 
 
@@ -146,7 +151,8 @@ def grad_closed_form(W: torch.Tensor, fz: Frozen, z: torch.Tensor, t: int) -> to
 
 
 def loss_and_grad(
-    W: torch.Tensor, fz: Frozen, z: torch.Tensor, y: torch.Tensor, d: int, chunk: int = 4096
+    W: torch.Tensor, fz: Frozen, z: torch.Tensor, y: torch.Tensor, d: int, chunk: int = 4096,
+    weights: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Eq. 4 (``loss``) and its exact gradient in W by hand-written back-propagation through time.
 
@@ -158,6 +164,8 @@ def loss_and_grad(
 
     Args:
         z: ``(n, T)`` teacher-forced tokens; y: ``(n, T - d + 1)`` targets in {-1, +1}.
+        weights: optional ``(T - d + 1,)`` 0/1 loss mask (partial supervision, mode "masked"): the loss and
+            its gradient are ``loss(f, y, d, weights)``'s, the mean over the supervised positions.
     Returns:
         ``(loss, grad)``: the batch-mean loss (0-dim) and ``(m, m)`` gradient, in W's dtype.
     """
@@ -165,7 +173,8 @@ def loss_and_grad(
     y = torch.as_tensor(y, dtype=W.dtype)
     n, T = z.shape
     m = W.shape[0]
-    scale = 1.0 / (n * (T - d + 1))
+    w = None if weights is None else torch.as_tensor(weights, dtype=W.dtype)
+    scale = 1.0 / (n * (T - d + 1)) if w is None else 1.0 / (n * float(w.sum()))
     total = W.new_zeros(())
     grad = torch.zeros_like(W)
     h0 = torch.relu(fz.M0)
@@ -180,8 +189,12 @@ def loss_and_grad(
             torch.relu_(torch.addmm(inputs[s], H[s], WT, out=H[s + 1]))
         f = H[d:] @ fz.B  # (T - d + 1, k): f_d .. f_T
         margins = yc.T * f
-        total = total + torch.nn.functional.softplus(-margins).sum()
-        c = -yc.T * torch.sigmoid(-margins) * scale  # dℓ/df_t for t = d..T, shape (T - d + 1, k)
+        if w is None:
+            total = total + torch.nn.functional.softplus(-margins).sum()
+            c = -yc.T * torch.sigmoid(-margins) * scale  # dℓ/df_t for t = d..T, shape (T - d + 1, k)
+        else:  # partial supervision: unsupervised positions carry no loss
+            total = total + (torch.nn.functional.softplus(-margins) * w[:, None]).sum()
+            c = -yc.T * torch.sigmoid(-margins) * (scale * w[:, None])
         delta = H.new_empty((T, k, m))  # delta[s - 1] = δ_s = dℓ/da_s
         g = torch.outer(c[-1], fz.B)
         delta[T - 1] = g * (H[T] > 0)

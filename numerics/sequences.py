@@ -6,6 +6,8 @@ target y_{d+k} of the output f_{d+k}, for t = d..T.
 - ``"subtasks"``: z = (x, every gate's value but the last), T = d + G - 1; targets are all gates.
 - ``"end_to_end"``: z = x, T = d; the only target is the last gate (the final answer) at t = d.
 
+Partial supervision (``numerics.supervision``) adds an optional loss ``mask`` over the targets.
+
 Targets are in {-1, +1} with y = 2 v - 1 for a gate value v in {0, 1} (footnote 1). The training
 input is teacher-forced (z_t = (1 + y_{t-1}) / 2, eq. 15); free-running decoding needs a model and
 lives with it (``numerics.rnn.free_running``).
@@ -31,12 +33,15 @@ class Sequences:
         z: ``(n, T)`` int64 teacher-forced input sequence.
         y: ``(n, T - d + 1)`` float64 targets in {-1, +1} for positions t = d..T.
         supervision: ``"subtasks"`` or ``"end_to_end"``.
+        mask: ``(T - d + 1,)`` bool, the positions the loss sees under partial supervision
+            (``numerics.supervision``, mode "masked"); None (the default) means every position.
     """
 
     x: np.ndarray
     z: np.ndarray
     y: np.ndarray
     supervision: str
+    mask: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -56,8 +61,12 @@ class Sequences:
         return self.y[:, -1]
 
 
-def build(circuit: Circuit, x: np.ndarray, supervision: str) -> Sequences:
-    """Teacher-forced sequences and targets for inputs ``x`` (``(n, d)`` 0/1)."""
+def build(circuit: Circuit, x: np.ndarray, supervision: str, mask: np.ndarray | None = None) -> Sequences:
+    """Teacher-forced sequences and targets for inputs ``x`` (``(n, d)`` 0/1).
+
+    ``mask`` (optional, "subtasks" only): one bool per gate, the labels the loss sees (partial supervision,
+    ``numerics.supervision``); the sequence keeps every gate as a token either way.
+    """
     if supervision not in SUPERVISION:
         raise ValueError(f"supervision must be one of {SUPERVISION}, got {supervision!r}")
     values = circuit.evaluate(x).astype(np.int64)
@@ -68,7 +77,12 @@ def build(circuit: Circuit, x: np.ndarray, supervision: str) -> Sequences:
     else:
         z = values[:, :d]
         y = 2.0 * values[:, -1:] - 1.0
-    return Sequences(np.asarray(x, dtype=np.uint8), z, y.astype(np.float64), supervision)
+    if mask is not None:
+        mask = np.asarray(mask, dtype=bool)
+        if supervision != "subtasks" or mask.shape != (y.shape[1],) or not mask[-1]:
+            raise ValueError(f"a loss mask needs supervision 'subtasks', one entry per gate ({y.shape[1]}) and "
+                             "the final answer supervised")
+    return Sequences(np.asarray(x, dtype=np.uint8), z, y.astype(np.float64), supervision, mask)
 
 
 def sample_inputs(d: int, n: int, seed: int, distinct: bool = True) -> np.ndarray:

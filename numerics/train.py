@@ -77,6 +77,12 @@ class TrainConfig:
     dtype: str = "float64"
     gram_probe: int = 0  # > 0: record the NTK Gram's relative change on this many evaluation inputs
     task: str = "parity"  # label only: "parity", or the circuit's name when train() gets a circuit
+    # Partial supervision (numerics.supervision, issue 16): a scheme string ("budget:2", "top:1", ...) picks
+    # the labels the loss sees ("" = off: ``supervision`` decides alone); ``partial_mode`` "removed" drops the
+    # others from the sequence, "masked" keeps them as teacher-forced tokens. Left out of ``store_config``
+    # at these defaults, so stored runs keep their keys.
+    partial: str = ""
+    partial_mode: str = "removed"
 
     @property
     def learning_rate(self) -> float:
@@ -104,6 +110,14 @@ def validate(config: TrainConfig, circuit: Circuit | None = None) -> None:
         raise ValueError("Algorithm 1 uses the exact gradient; use algorithm 2 or 3 for an oracle with sigma > 0")
     if c.supervision not in SUPERVISION:
         raise ValueError(f"supervision must be one of {SUPERVISION}, got {c.supervision!r}")
+    if c.partial or c.partial_mode != "removed":
+        from numerics import supervision as partial
+
+        if c.supervision != "subtasks":
+            raise ValueError("partial supervision (partial=...) needs supervision 'subtasks'")
+        partial.parse(c.partial or "full")
+        if c.partial_mode not in partial.MODES:
+            raise ValueError(f"partial_mode must be one of {partial.MODES}, got {c.partial_mode!r}")
     if c.batch < 1 or c.every < 1 or c.eval_n < 1 or c.mc < 0 or c.gram_probe < 0:
         raise ValueError("batch, every and eval_n must be >= 1, mc and gram_probe >= 0")
     if c.dtype not in DTYPES:
@@ -146,8 +160,8 @@ class _Data:
     """Evaluation set and the per-step input draws (uniform on {0,1}^d, never an evaluation input
     when the evaluation set is a sample of at most half the cube)."""
 
-    def __init__(self, circuit: Circuit, config: TrainConfig) -> None:
-        self.circuit, self.supervision = circuit, config.supervision
+    def __init__(self, circuit: Circuit, config: TrainConfig, mask: np.ndarray | None = None) -> None:
+        self.circuit, self.supervision, self.mask = circuit, config.supervision, mask
         self.d = circuit.n_inputs
         self.rng = np.random.default_rng([config.seed, 1])
         if self.d <= EXHAUSTIVE_D and config.exhaustive_eval:
@@ -157,7 +171,7 @@ class _Data:
             x_eval = np.unique(np.random.default_rng([config.seed, 2]).integers(0, 2, (config.eval_n, self.d)), axis=0)
             # held out from training, unless the sample is most of the cube (then training draws anything)
             self.eval_keys = np.sort(_keys(x_eval)) if 2 * x_eval.shape[0] <= 1 << self.d else None
-        self.eval = build(circuit, x_eval, config.supervision)
+        self.eval = build(circuit, x_eval, config.supervision, mask=mask)
 
     def draw(self, n: int) -> Sequences:
         x = self.rng.integers(0, 2, size=(n, self.d), dtype=np.uint8)
@@ -166,7 +180,7 @@ class _Data:
             while clash.any():
                 x[clash] = self.rng.integers(0, 2, size=(int(clash.sum()), self.d), dtype=np.uint8)
                 clash = np.isin(_keys(x), self.eval_keys)
-        return build(self.circuit, x, self.supervision)
+        return build(self.circuit, x, self.supervision, mask=self.mask)
 
 
 def evaluate(W: torch.Tensor, fz: rnn.Frozen, seqs: Sequences) -> dict[str, object]:
@@ -176,11 +190,12 @@ def evaluate(W: torch.Tensor, fz: rnn.Frozen, seqs: Sequences) -> dict[str, obje
     z = torch.as_tensor(seqs.z)
     y = torch.as_tensor(seqs.y, dtype=W.dtype)
     f = rnn.outputs(W, fz, z)
+    weights = None if seqs.mask is None else torch.as_tensor(seqs.mask, dtype=W.dtype)
     tf = (rnn.predict(f[:, d - 1 :]) != y).to(torch.float64).mean(dim=0)
     _, f_free = rnn.free_running(W, fz, seqs.x, T)
     fr = (rnn.predict(f_free[:, -1]) != y[:, -1]).to(torch.float64).mean()
     return {
-        "loss": float(rnn.loss(f, y, d)),
+        "loss": float(rnn.loss(f, y, d, weights)),
         "tf_error": tf.tolist(),
         "tf_error_sum": float(tf.sum()),
         "fr_error": float(fr),
@@ -235,16 +250,21 @@ def fit(config: TrainConfig, circuit: Circuit | None = None, progress: bool = Fa
     """
     validate(config, circuit)
     circuit = circuit if circuit is not None else target(config)
+    mask = None
+    if config.partial:
+        from numerics import supervision as partial
+
+        circuit, mask = partial.task(circuit, config.partial, config.partial_mode)
     dtype = DTYPES[config.dtype]
     W0, fz = rnn.init(config.m, config.seed, config.dtype)
     W = W0.clone()
-    data = _Data(circuit, config)
+    data = _Data(circuit, config, mask)
     d = data.eval.d
     eta = config.learning_rate
     gen = torch.Generator().manual_seed(config.seed + 7919)
     full = data.eval if config.algorithm == 3 and config.mc == 0 else None
     if full is not None and full.n != 1 << d:  # the evaluation set is a sample (exhaustive_eval off, or large d)
-        full = build(circuit, all_inputs(d), config.supervision)
+        full = build(circuit, all_inputs(d), config.supervision, mask=mask)
     rows: list[tuple[int, str, int, float]] = []
     tracker = None
     if config.gram_probe > 0:
@@ -282,7 +302,8 @@ def fit(config: TrainConfig, circuit: Circuit | None = None, progress: bool = Fa
             batch = full if full is not None else data.draw(config.mc)
         else:
             batch = data.draw(config.batch)
-        loss, grad = rnn.loss_and_grad(W, fz, batch.z, torch.as_tensor(batch.y, dtype=dtype), d)
+        weights = None if batch.mask is None else torch.as_tensor(batch.mask, dtype=dtype)
+        loss, grad = rnn.loss_and_grad(W, fz, batch.z, torch.as_tensor(batch.y, dtype=dtype), d, weights=weights)
         if not torch.isfinite(loss) or not torch.isfinite(grad).all():
             rows.append((step, "diverged", -1, float(loss)))
             bar.close()
@@ -320,8 +341,13 @@ def steps_to_learn(frame: pd.DataFrame) -> int | None:
 
 
 def store_config(config: TrainConfig) -> dict[str, object]:
-    """The config as stored (with the learning rate actually used)."""
-    return {**asdict(config), "learning_rate": config.learning_rate}
+    """The config as stored (with the learning rate actually used); the partial-supervision fields are left
+    out at their defaults (off), so runs stored before they existed keep their keys."""
+    values = asdict(config)
+    for name, default in (("partial", ""), ("partial_mode", "removed")):
+        if values[name] == default:
+            del values[name]
+    return {**values, "learning_rate": config.learning_rate}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -348,6 +374,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dtype", default=dflt.dtype, help=f"one of {sorted(DTYPES)}")
     p.add_argument("--gram-probe", type=int, default=dflt.gram_probe,
                    help="record the NTK Gram's relative change on this many evaluation inputs (0: off)")
+    p.add_argument("--partial", default=dflt.partial,
+                   help="partial supervision scheme (numerics.supervision: full, none, top:L, bottom:L, "
+                        "fraction:F[:SEED], every:J, budget:K); empty: off")
+    p.add_argument("--partial-mode", default=dflt.partial_mode, help="removed | masked (unsupervised labels)")
     p.add_argument("--store", type=Path, default=Path("results/train"), help="results folder (Parquet + JSON)")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     return p
