@@ -76,7 +76,7 @@ def kind_of(table: tuple[int, ...]) -> str:
     fanin = len(table).bit_length() - 1
     if fanin < 1 or len(table) != 1 << fanin:
         return ""
-    kinds = GATE_KINDS if fanin == 1 else WIDE_KINDS
+    kinds = UNARY_KINDS if fanin == 1 else WIDE_KINDS
     return next((k for k in kinds if named_table(k, fanin) == tuple(table)), "")
 
 

@@ -7,9 +7,11 @@ from hypothesis import strategies as st
 
 from numerics.circuits import (
     GATE_TABLES,
+    WIDE_KINDS,
     Circuit,
     Gate,
     all_inputs,
+    kind_of,
     named_table,
     paper_tree_supported,
     parity_tree,
@@ -19,7 +21,7 @@ from numerics.circuits import (
 PY = {"AND": all, "OR": any, "XOR": lambda b: sum(b) % 2 == 1}
 
 
-@pytest.mark.parametrize("kind", ["AND", "OR", "XOR", "NAND", "NOR", "XNOR"])
+@pytest.mark.parametrize("kind", WIDE_KINDS)
 @pytest.mark.parametrize("fanin", [1, 2, 3, 4])
 def test_named_tables_match_python(kind, fanin):
     base = PY[kind.removeprefix("N").replace("XNOR", "XOR")] if kind != "XNOR" else PY["XOR"]
@@ -86,3 +88,12 @@ def test_parity_tree_rejects_bad_subsets():
         parity_tree(4, (1, 1))
     with pytest.raises(ValueError, match="sorted"):
         parity_tree(4, (2, 1))
+
+
+def test_kind_of_names_every_kind_and_nothing_else():
+    for kind in WIDE_KINDS:
+        for fanin in (2, 3):
+            assert kind_of(named_table(kind, fanin)) == kind
+    assert kind_of((1, 0)) == "NOT" and kind_of((0, 1)) == "BUF"
+    assert kind_of((0, 0, 1, 0)) == ""  # NOT a AND b: a table, no name
+    assert named_table("BUFF", 1) == named_table("BUF", 1)
