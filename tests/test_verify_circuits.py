@@ -117,13 +117,14 @@ def test_every_cone_shape_is_a_row_never_a_traceback(name, tmp_path):
             assert row["T"] == r.after.d + r.after.gates - 1
 
 
-def test_fan_in_1_cone_and_input_output_give_numbers_and_a_phi_note(tmp_path):
+def test_fan_in_1_cone_and_input_output_give_numbers_and_phi(tmp_path):
     (tmp_path / "s.bench").write_text(SHAPES["shapes.bench"])
     data = circuits.measure_file(tmp_path / "s.bench", SMALL, every_output=True)
     by = {r.output: r for r in data.results}
     assert (by["a"].after.d, by["a"].after.gates, by["a"].after.T) == (1, 1, 1)  # one BUF label
     assert by["n2"].after.max_fanin == 1 and by["n2"].after.T == 2 and by["n2"].final_mismatches == 0
-    assert by["a"].phi.with_sub is None and "T = 1" in by["a"].phi.note
+    assert by["a"].phi.with_sub is not None and math.isfinite(by["a"].phi.with_sub) and not by["a"].phi.note
+    assert by["a"].phi.without_exact and by["n2"].phi.without_exact  # d = 1: the answer as one 1-input gate
     assert by["y"].label_violations == 0 and by["y"].exhaustive == 4 and by["y"].exhaustive_mismatches == 0
 
 

@@ -26,11 +26,12 @@ Method, per output of a real circuit (BENCH, AIGER, BLIF; ``numerics.circuit_io`
    erratum whose conclusion (T polynomial in d) survives;
 6. context, not deciding: log10 of eq. 10 (``verify.phi``, C = 1, no polylog) with sub-task supervision
    (T, N = max fan-in, D, A from step 4) and without (T = N = d: the answer as one gate, eq. 22's psi of
-   its truth table for d <= 6; above that only the factor T^(16+3N), a lower bound). Eq. 10 has log T in
-   its O~; at T = 1 (a cone of one gate) it is not evaluated, and the row says so.
+   its truth table for d <= 6; above that only the factor T^(16+3N), a lower bound). A failure to evaluate
+   eq. 10 is a note in the row, never a traceback.
 
 What cannot be analysed is one line in the row, never a traceback: a file that cannot be read, an output
-tied to a constant (no gate computes it), an output that is a primary input (one BUF label, d = 1).
+tied to a constant (no gate computes it). An output that is a primary input is one BUF label (d = 1, T = 1);
+a cone of NOT/BUF gates has fan-in 1.
 Flip-flops (BENCH DFF, AIGER latches, BLIF .latch) are cut: their outputs are pseudo-inputs, their
 next-state signals pseudo-outputs.
 
@@ -190,20 +191,16 @@ def _log10_phi(t: int, n: int, degree: int, a2: sympy.Expr) -> float | None:
 
 def phi_pair(circuit: Circuit, checks: Sequence[TableCheck], answer: tuple[int, ...] | None) -> PhiPair:
     """Eq. 10 for the sequence and for the end-to-end task (module docstring, step 6); never raises."""
-    if circuit.T < 2:
-        return PhiPair(None, None, False, f"eq. 10 not evaluated: T = {circuit.T} (its O~ has log T)")
     try:
         degree = max(c.degree for c in checks)
         a2 = max((sympy.expand(c.max_abs**2) for c in checks), key=lambda v: float(v))
         with_sub = _log10_phi(circuit.T, circuit.max_fanin, degree, a2)
         d = circuit.d
-        if answer is not None and d >= 2:
+        if answer is not None:
             _, value, _, _ = _lemma3_table(answer)
             deg, _, _, _ = _lemma3_table(answer)
             return PhiPair(with_sub, _log10_phi(d, d, deg, sympy.expand(value**2)), True)
-        if d >= 2:
-            return PhiPair(with_sub, (16 + 3 * d) * math.log10(d), False)
-        return PhiPair(with_sub, None, False, "end to end not evaluated: d = 1 (T = 1)")
+        return PhiPair(with_sub, (16 + 3 * d) * math.log10(d), False)
     except (ImportError, ValueError, TypeError, ArithmeticError) as exc:
         return PhiPair(None, None, False, f"eq. 10 not evaluated: {type(exc).__name__}: {exc}")
 
@@ -297,7 +294,7 @@ def measure_output(netlist: Netlist, seq: Sequencing, gates: Sequence[Gate], net
         exhaustive, exhaustive_mismatches = len(x), int(np.count_nonzero(want != got))
     tables = lemma3_checks(gates)
     answer = None
-    if 2 <= n <= 6:
+    if 1 <= n <= 6:
         answer = tuple(int(v) for v in evaluate_gates(n, seq.original.gates, all_inputs(n))[:, -1])
     pair = phi_pair(circuit, tables, answer) if tables else PhiPair(None, None, False, "no Lemma 3 table")
     return OutputData(seq.output, "", seq.before, seq.after, k, len(gates), label_violations(n, gates, k), batch,
