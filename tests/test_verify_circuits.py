@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from numerics.circuit_io import parse_bench, read
 from numerics.circuits import all_inputs
@@ -128,8 +130,10 @@ def test_fan_in_1_cone_and_input_output_give_numbers_and_phi(tmp_path):
     assert by["y"].label_violations == 0 and by["y"].exhaustive == 4 and by["y"].exhaustive_mismatches == 0
 
 
-def test_cones_from_one_sweep_equal_one_cone_at_a_time():
-    net = parse_bench(random_dag(12, 300, seed=4, max_fanin=5))
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 12), st.integers(1, 120), st.integers(0, 2**32 - 1), st.integers(1, 5))
+def test_cones_from_one_sweep_equal_one_cone_at_a_time(n_inputs, n_gates, seed, max_fanin):
+    net = parse_bench(random_dag(n_inputs, n_gates, seed=seed, max_fanin=max_fanin))
     many = cones(net)
     sizes = cone_sizes(net)
     for name in net.output_names:
