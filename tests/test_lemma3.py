@@ -49,8 +49,12 @@ def test_degree_and_distinct_nodes(fanin):
     assert lemma3.basis_is_identity(fanin)
 
 
-@pytest.mark.parametrize("labels", lemma3.LABELS)
-@pytest.mark.parametrize("fanin", range(1, lemma3.ENUMERATE_MAX + 1))
+# fan-in 4 for one label set only (pm1 = 2 * 01 - 1 is tested on its own)
+ENUMERATED = [(n, lab) for n in range(1, lemma3.ENUMERATE_MAX) for lab in lemma3.LABELS]
+ENUMERATED += [(lemma3.ENUMERATE_MAX, "pm1")]
+
+
+@pytest.mark.parametrize(("fanin", "labels"), ENUMERATED)
 def test_closed_form_equals_explicit_enumeration(fanin, labels):
     closed = lemma3.constants(fanin, labels)
     enum = lemma3.enumerate_gates(fanin, labels)
@@ -98,7 +102,7 @@ def test_psi_for_gate_matches_sympy_interpolate_fanin_4_5(table):
     assert square(value) <= square(lemma3.constants(fanin).max_abs_coefficient)
 
 
-@settings(max_examples=2)
+@settings(max_examples=1)
 @given(gates(6))
 def test_psi_for_gate_fanin_6_hits_every_node_by_direct_substitution(table):
     psi = lemma3.psi_for_gate(table, "pm1").as_expr()
