@@ -85,7 +85,7 @@ from numerics.circuits import (
 )
 from numerics.cone import Sequencing, describe, largest_output, sequence_all
 from numerics.fanin import _tree, reduce_fanin
-from verify import cli
+from verify import cli, lemma3, phi
 from verify.evidence import Comparison, Control, Finding, compare
 
 CLAIMS = ("S6",)
@@ -141,8 +141,6 @@ class TableCheck:
 @functools.cache
 def _lemma3_table(table: tuple[int, ...]) -> tuple[int, sympy.Expr, int, sympy.Expr]:
     """(degree, max |a_i|, nodes where psi misses the label, Lemma 3's max over all gates of this fan-in)."""
-    from verify import lemma3
-
     fanin = len(table).bit_length() - 1
     basis = lemma3.real_basis(fanin)
     r = lemma3.rational_coefficients(table, "pm1", basis)
@@ -182,8 +180,6 @@ class PhiPair:
 
 
 def _log10_phi(t: int, n: int, degree: int, a2: sympy.Expr) -> float | None:
-    from verify import phi
-
     value = phi.phi_value(t, phi.Psi("eq. 10", n, degree, a2))
     out = phi.log10(value)
     return out if math.isfinite(out) else None
@@ -201,7 +197,7 @@ def phi_pair(circuit: Circuit, checks: Sequence[TableCheck], answer: tuple[int, 
             deg, _, _, _ = _lemma3_table(answer)
             return PhiPair(with_sub, _log10_phi(d, d, deg, sympy.expand(value**2)), True)
         return PhiPair(with_sub, (16 + 3 * d) * math.log10(d), False)
-    except (ImportError, ValueError, TypeError, ArithmeticError) as exc:
+    except (ValueError, TypeError, ArithmeticError) as exc:
         return PhiPair(None, None, False, f"eq. 10 not evaluated: {type(exc).__name__}: {exc}")
 
 
