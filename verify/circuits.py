@@ -103,6 +103,8 @@ class Config:
     circuits: tuple[str, ...] = field(default=SHIPPED, metadata={
         "help": "circuits of the check (names in numerics/data, or paths); positional PATHs run the suite instead",
         "cli": False})
+    every_output: tuple[str, ...] = field(default=SHIPPED[:2], metadata={
+        "help": "circuits of the check analysed at every output (the others at their largest cone)", "cli": False})
     all_outputs: bool = field(default=False, metadata={
         "help": "analyse every output (default: the output with the largest cone; the shipped c17 and cm138a "
                 "always use every output)"})
@@ -371,8 +373,7 @@ def measure_wide(max_n: int, planted: bool = False) -> WideData:
 def measure(config: Config) -> Data:
     """The shipped circuits (c17 and cm138a with every output) and the wide-gate reduction."""
     files = [_resolve(c) for c in config.circuits]
-    circuits = tuple(measure_file(p, config, True if p.name in {"c17.bench", "cm138a.blif"} else None)
-                     for p in files)
+    circuits = tuple(measure_file(p, config, True if p.name in config.every_output else None) for p in files)
     return Data(circuits, measure_wide(config.wide_max))
 
 
