@@ -19,7 +19,13 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    """Keeps the module docstring's layout and shows every option's default."""
+    """Keeps the module docstring's layout and shows every option's default (options whose default is None
+    say theirs in their own help text, e.g. the quick and full presets of a claim module)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default == [] or isinstance(action.default, bool):
+            return action.help
+        return super()._get_help_string(action)
 
 
 def int_in(lo: int, hi: int) -> Callable[[str], int]:
