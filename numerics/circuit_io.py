@@ -19,6 +19,10 @@ Formats:
 
 - BLIF (``.blif``, EPFL and MCNC): ``numerics.blif`` (on-set/off-set covers, constants, LUT networks).
 
+A gate holds its 2^N-row truth table, so a named gate wider than ``TABLE_FANIN_MAX`` (16) inputs is stored
+as a tree of gates of the same kind over groups of 16 (``split_wide``; inner gates ``<name>~w<i>``, the
+negation at the root), the first step of Section 6's own reduction.
+
 Sequential circuits (BENCH ``q = DFF(d)``, AIGER latches) are cut at their flip-flops, the usual
 combinational view of scan-based test: each flip-flop output q becomes a pseudo-primary input
 (after the primary inputs) and its next-state signal a pseudo-primary output (after the primary

@@ -285,3 +285,15 @@ def test_topological_sort_keeps_file_order_when_already_sorted():
     for g, gate in enumerate(net.gates):
         assert all(p < net.n_inputs + g for p in gate.parents)
     assert describe(sequence(net, "c3").circuit)[0] == "y_6 = AND(z1, z2)  # c1"  # s0 is not in c3's cone
+
+
+def test_gates_wider_than_a_table_are_stored_as_trees_of_the_same_function():
+    names = [f"x{i}" for i in range(40)]
+    text = "".join(f"INPUT({x})\n" for x in names) + "OUTPUT(y)\nOUTPUT(z)\n"
+    text += f"y = NAND({', '.join(names)})\nz = XNOR({', '.join(names[:33])})\n"
+    net = parse_bench(text)
+    assert net.max_fanin <= 16 and {"y", "z"} <= {g.name for g in net.gates}
+    x = np.random.default_rng(0).integers(0, 2, size=(256, 40), dtype=np.uint8)
+    x[0], x[1] = 1, 0  # the one input where NAND is 0, and all zeros
+    got = net.evaluate(x)
+    assert np.array_equal(got[:, 0], 1 - x.all(axis=1)) and np.array_equal(got[:, 1], 1 - x[:, :33].sum(1) % 2)
