@@ -44,7 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
-from numerics.circuits import ALIASES, GATE_KINDS, Gate, evaluate_gates, named_table
+from numerics.circuits import ALIASES, GATE_KINDS, Gate, evaluate_gates, kind_of, named_table
 
 BENCH_GATES = (*GATE_KINDS, *ALIASES, "DFF")  # the named kinds, their ISCAS spellings, and flip-flops
 
@@ -536,7 +536,7 @@ def _aiger_netlist(
             resolved[lhs >> 1] = ("const", 0)
         else:
             table = tuple(int(((j & 1) ^ ia) and ((j >> 1 & 1) ^ ib)) for j in range(4))
-            nodes.append((f"n{lhs >> 1}", [int(pa), int(pb)], table, _kind_of(table)))
+            nodes.append((f"n{lhs >> 1}", [int(pa), int(pb)], table, kind_of(table)))
             resolved[lhs >> 1] = (n + len(nodes) - 1, 0)
     outputs: list[tuple[str, int | None]] = []
     constants: dict[str, int] = {}
@@ -566,14 +566,6 @@ def _aiger_netlist(
         q = input_names[len(in_vars) + k]
         latches.append((q, f"{q}_next", signal(f"{q}_next", nxt, lineno)))
     return _assemble(input_names, nodes, outputs, latches, constants, where, _stem(where))
-
-
-def _kind_of(table: tuple[int, ...]) -> str:
-    """The BENCH name of a 2-input table, or "" when it has none (AND with one inverted input)."""
-    for kind in ("AND", "NOR"):
-        if named_table(kind, 2) == table:
-            return kind
-    return ""
 
 
 @dataclass(frozen=True)
