@@ -35,7 +35,7 @@ import argparse
 import math
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -264,7 +264,14 @@ def fit(config: TrainConfig, circuit: Circuit | None = None, progress: bool = Fa
     gen = torch.Generator().manual_seed(config.seed + 7919)
     full = data.eval if config.algorithm == 3 and config.mc == 0 else None
     if full is not None and full.n != 1 << d:  # the evaluation set is a sample (exhaustive_eval off, or large d)
+        _say(progress, f"train: building all 2^{d} = {1 << d:,} input sequences for Algorithm 3's exact "
+                       "expectation ...")
         full = build(circuit, all_inputs(d), config.supervision, mask=mask)
+    if full is not None:
+        gflop = rnn.flops(full.n, full.T, config.m) / 1e9
+        _say(progress and gflop > 50, f"train: each Algorithm 3 step is one exact gradient over {full.n:,} inputs "
+                                      f"(T = {full.T}, m = {config.m}: {gflop:,.0f} GFLOP); the first step "
+                                      "comes after that much work")
     rows: list[tuple[int, str, int, float]] = []
     tracker = None
     if config.gram_probe > 0:
@@ -295,8 +302,11 @@ def fit(config: TrainConfig, circuit: Circuit | None = None, progress: bool = Fa
     from tqdm.auto import tqdm
 
     rows.extend((0, k, -1, 0.0) for k in ("dist", "step_norm", "oracle_err"))
+    _say(progress and data.eval.n > 4096, f"train: evaluating at step 0 on {data.eval.n:,} inputs ...")
     fr = record(0)
     bar = tqdm(range(1, config.steps + 1), disable=None if progress else True, desc="train", unit="step")
+    lines = _Lines(progress and bar.disable, config.steps)  # no bar (not a terminal): one line now and then
+    lines(0, fr, 0.0)
     for step in bar:
         if config.algorithm == 3:
             batch = full if full is not None else data.draw(config.mc)
@@ -321,11 +331,33 @@ def fit(config: TrainConfig, circuit: Circuit | None = None, progress: bool = Fa
         if step % config.every == 0 or step == config.steps:
             fr = record(step)
             bar.set_postfix(fr_error=f"{fr:.4f}", dist=f"{dist:.3g}")
+            lines(step, fr, dist)
             if config.stop_at_zero and fr == 0.0 and confirm_zero(step):
                 bar.close()
                 break
     frame = pd.DataFrame(rows, columns=["step", "metric", "t", "value"])
     return Result(frame.astype({"step": "int64", "t": "int64", "value": "float64"}), W0, W, fz)
+
+
+def _say(show: bool, message: str) -> None:
+    """One progress line on stderr (command lines only: ``fit(progress=True)``)."""
+    if show:
+        print(message, file=sys.stderr, flush=True)
+
+
+class _Lines:
+    """Progress without a terminal (no tqdm bar): one stderr line at the first recording, then at most one
+    every ``period`` seconds."""
+
+    def __init__(self, show: bool, steps: int, period: float = 10.0) -> None:
+        self.show, self.steps, self.period, self.last = show, steps, period, -math.inf
+
+    def __call__(self, step: int, fr: float, dist: float) -> None:
+        now = time.monotonic()
+        if self.show and (now - self.last >= self.period or step == self.steps):
+            self.last = now
+            print(f"train: step {step}/{self.steps}, free-running error {fr:.4f}, ‖W - W0‖_F = {dist:.3g}",
+                  file=sys.stderr, flush=True)
 
 
 def diverged_at(frame: pd.DataFrame) -> int | None:
@@ -340,67 +372,164 @@ def steps_to_learn(frame: pd.DataFrame) -> int | None:
     return int(hit.min()) if len(hit) else None
 
 
-def store_config(config: TrainConfig) -> dict[str, object]:
+def store_config(config: TrainConfig, circuit: Mapping[str, object] | None = None) -> dict[str, object]:
     """The config as stored (with the learning rate actually used); the partial-supervision fields are left
-    out at their defaults (off), so runs stored before they existed keep their keys."""
+    out at their defaults (off), so runs stored before they existed keep their keys.
+
+    ``circuit``: for a run on a circuit file, what identifies the task (``CircuitTask.identity``: the file's
+    SHA-256, the output, the fan-in bound), added under ``circuit_*`` keys so that two files or two outputs
+    never share a shard."""
     values = asdict(config)
     for name, default in (("partial", ""), ("partial_mode", "removed")):
         if values[name] == default:
             del values[name]
-    return {**values, "learning_rate": config.learning_rate}
+    extra = {f"circuit_{k}": v for k, v in (circuit or {}).items()}
+    return {**values, **extra, "learning_rate": config.learning_rate}
+
+
+@dataclass(frozen=True)
+class CircuitTask:
+    """One output of a circuit file as the RNN's task (Section 6): the sequenced cone and what identifies it.
+
+    Attributes:
+        circuit: the output's cone, fan-in reduced (``numerics.cone.sequence``), ready for ``train``/``fit``.
+        output: the output's name (the largest cone when none was asked for).
+        sha256: the SHA-256 of the file's bytes (the store's key: renaming the file keeps its runs).
+        path: the file as given.
+        max_fanin: the fan-in bound of the reduction.
+    """
+
+    circuit: Circuit
+    output: str
+    sha256: str
+    path: Path
+    max_fanin: int
+
+    @property
+    def identity(self) -> dict[str, object]:
+        """What keys a stored run besides the TrainConfig (``store_config(config, task.identity)``)."""
+        return {"sha256": self.sha256, "output": self.output, "max_fanin": self.max_fanin}
+
+    def config(self, **fields: object) -> TrainConfig:
+        """A TrainConfig for this task: ``d`` is the cone's input count, ``task`` names file and output."""
+        return TrainConfig(**{"d": self.circuit.n_inputs, "task": f"{self.path.name}:{self.output}", **fields})
+
+
+def circuit_task(path: Path | str, output: str | None = None, max_fanin: int = 2) -> CircuitTask:
+    """Read a BENCH / AIGER / BLIF file (``numerics.circuit_io.read``) and sequence one output's cone
+    (``numerics.cone.sequence``: default the largest cone, fan-in reduced to ``max_fanin``).
+
+    Raises ValueError (one line, naming the file) for an unreadable file, an unknown output or a constant
+    output, and for a cone wider than ``MAX_D`` inputs.
+
+    Example::
+
+        task = circuit_task("numerics/data/c17.bench", output="22")
+        frame = train(task.config(m=64, steps=100), task.circuit)
+    """
+    import hashlib
+
+    from numerics import circuit_io, cone
+
+    path = Path(path)
+    netlist = circuit_io.read(path)
+    seq = cone.sequence(netlist, output, max_fanin)
+    if seq.circuit.n_inputs > MAX_D:
+        raise ValueError(f"{path}: the cone of output {seq.output} reads {seq.circuit.n_inputs} inputs; "
+                         f"the RNN's training takes at most {MAX_D}")
+    return CircuitTask(seq.circuit, seq.output, hashlib.sha256(path.read_bytes()).hexdigest(), path, max_fanin)
 
 
 def _parser() -> argparse.ArgumentParser:
-    from numerics.cli import OneLineParser
+    from numerics.cli import HelpFormatter, OneLineParser, float_in, int_in
 
-    p = OneLineParser(prog="python -m numerics.train", description=__doc__,
-                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    def one_of(values: object) -> str:
+        return "{" + ",".join(map(str, values)) + "}"  # type: ignore[call-overload]
+
+    p = OneLineParser(prog="python -m numerics.train", description=__doc__, formatter_class=HelpFormatter)
     dflt = TrainConfig()
-    p.add_argument("--d", type=int, default=dflt.d, help="input bits (parity of a random d/2-subset)")
-    p.add_argument("--supervision", default=dflt.supervision, help=f"one of {SUPERVISION}")
-    p.add_argument("--subset-seed", type=int, default=dflt.subset_seed)
-    p.add_argument("--m", type=int, default=dflt.m, help="width")
-    p.add_argument("--algorithm", type=int, default=dflt.algorithm, help="1 SGD, 2 finite-precision SGD, 3 GD")
-    p.add_argument("--steps", type=int, default=dflt.steps, help="iterations n")
-    p.add_argument("--eta", type=float, default=None, help="learning rate (default 1/(m sqrt(n)), Theorem 2)")
-    p.add_argument("--batch", type=int, default=dflt.batch, help="inputs per step, Algorithms 1-2 (>1: extension)")
-    p.add_argument("--oracle", default=dflt.oracle, help=f"one of {oracles.ORACLES}")
-    p.add_argument("--sigma", type=float, default=dflt.sigma, help="oracle precision")
-    p.add_argument("--mc", type=int, default=dflt.mc, help="Algorithm 3: Monte-Carlo inputs per step (0: exact)")
-    p.add_argument("--every", type=int, default=dflt.every, help="record every k steps")
-    p.add_argument("--eval-n", type=int, default=dflt.eval_n, help=f"evaluation inputs when d > {EXHAUSTIVE_D}")
+    big = 2**62
+    p.add_argument("--d", type=int_in(1, MAX_D), default=None,
+                   help=f"input bits: parity of a random d/2-subset (default {dflt.d}; with --circuit the cone's "
+                        "input count, which --d must match if given)")
+    p.add_argument("--circuit", type=Path, metavar="FILE", default=None,
+                   help="train on one output of this circuit file (.bench, .aag, .aig, .blif) instead of parity")
+    p.add_argument("--output", metavar="NAME", default=None,
+                   help="with --circuit: the output to learn (default: the output with the largest cone)")
+    p.add_argument("--max-fanin", type=int_in(2, 6), default=2,
+                   help="with --circuit: reduce the cone to gates of at most this fan-in (numerics.fanin)")
+    p.add_argument("--supervision", default=dflt.supervision, metavar=one_of(SUPERVISION),
+                   help="every tree node a position (subtasks) or the answer only")
+    p.add_argument("--subset-seed", type=int_in(0, big), default=dflt.subset_seed, help="which d/2-subset")
+    p.add_argument("--m", type=int_in(-big, big), default=dflt.m, help="width")
+    p.add_argument("--algorithm", type=int_in(-big, big), default=dflt.algorithm, metavar="{1,2,3}",
+                   help="1 SGD, 2 finite-precision SGD, 3 finite-precision GD")
+    p.add_argument("--steps", type=int_in(-big, big), default=dflt.steps, help="iterations n")
+    p.add_argument("--eta", type=float_in(), default=None, help="learning rate (default 1/(m sqrt(n)), Theorem 2)")
+    p.add_argument("--batch", type=int_in(-big, big), default=dflt.batch,
+                   help="inputs per step, Algorithms 1-2 (>1: extension)")
+    p.add_argument("--oracle", default=dflt.oracle, metavar=one_of(oracles.ORACLES),
+                   help="gradient oracle of Algorithms 2-3")
+    p.add_argument("--sigma", type=float_in(), default=dflt.sigma, help="oracle precision")
+    p.add_argument("--mc", type=int_in(-big, big), default=dflt.mc,
+                   help="Algorithm 3: Monte-Carlo inputs per step (0: exact)")
+    p.add_argument("--every", type=int_in(-big, big), default=dflt.every, help="record every k steps")
+    p.add_argument("--eval-n", type=int_in(-big, big), default=dflt.eval_n,
+                   help=f"evaluation inputs when d > {EXHAUSTIVE_D}")
     p.add_argument("--stop-at-zero", action="store_true", help="stop once the free-running error is 0")
-    p.add_argument("--seed", type=int, default=dflt.seed)
-    p.add_argument("--dtype", default=dflt.dtype, help=f"one of {sorted(DTYPES)}")
-    p.add_argument("--gram-probe", type=int, default=dflt.gram_probe,
+    p.add_argument("--seed", type=int_in(0, big), default=dflt.seed, help="initialisation and data draws")
+    p.add_argument("--dtype", default=dflt.dtype, metavar=one_of(sorted(DTYPES)), help="floating-point type")
+    p.add_argument("--gram-probe", type=int_in(-big, big), default=dflt.gram_probe,
                    help="record the NTK Gram's relative change on this many evaluation inputs (0: off)")
     p.add_argument("--partial", default=dflt.partial,
                    help="partial supervision scheme (numerics.supervision: full, none, top:L, bottom:L, "
                         "fraction:F[:SEED], every:J, budget:K); empty: off")
-    p.add_argument("--partial-mode", default=dflt.partial_mode, help="removed | masked (unsupervised labels)")
-    p.add_argument("--store", type=Path, default=Path("results/train"), help="results folder (Parquet + JSON)")
-    p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    p.add_argument("--partial-mode", default=dflt.partial_mode, metavar="{removed,masked}",
+                   help="unsupervised labels removed from the sequence or masked in the loss")
+    p.add_argument("--store", type=Path, default=Path("results/train"),
+                   help="results folder (Parquet + JSON), relative to the working directory")
+    p.add_argument("--threads", type=int_in(0, 1024), default=0, help="torch threads (0: torch's default)")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    fields = {k: v for k, v in vars(args).items() if k not in {"store", "threads"}}
-    config = TrainConfig(**fields)
+    fields = {k: v for k, v in vars(args).items()
+              if k not in {"store", "threads", "circuit", "output", "max_fanin"}}
+    task = None
     try:
-        validate(config)
+        if args.circuit is None:
+            if args.output is not None:
+                raise ValueError("--output needs --circuit FILE")
+            fields["d"] = TrainConfig.d if args.d is None else args.d
+            config = TrainConfig(**fields)
+        else:
+            task = circuit_task(args.circuit, args.output, args.max_fanin)
+            if args.d is not None and args.d != task.circuit.n_inputs:
+                raise ValueError(f"--d {args.d} but the cone of output {task.output} of {args.circuit} reads "
+                                 f"{task.circuit.n_inputs} inputs (leave --d out)")
+            config = task.config(**{k: v for k, v in fields.items() if k != "d"})
+        validate(config, None if task is None else task.circuit)
     except ValueError as exc:
         print(f"python -m numerics.train: error: {exc}", file=sys.stderr)
         return 2
     if args.threads > 0:
         torch.set_num_threads(args.threads)
+    if task is not None:
+        shape = task.circuit
+        print(f"{args.circuit}: output {task.output}, d = {shape.n_inputs} inputs, {len(shape.gates)} gates "
+              f"(fan-in <= {task.max_fanin}), T = {shape.T}", file=sys.stderr)
     if config.algorithm == 3 and config.mc > 0:
         print(f"Algorithm 3 with a Monte-Carlo gradient estimate from {config.mc} inputs per step "
               "(declared extension, not the exact expectation)", file=sys.stderr)
     start = time.perf_counter()
-    frame = train(config, progress=True)
+    frame = train(config, None if task is None else task.circuit, progress=True)
     seconds = time.perf_counter() - start
-    path = store.write(args.store, store_config(config), frame, outputs={"seconds": round(seconds, 3)})
+    outputs: dict[str, object] = {"seconds": round(seconds, 3)}
+    if task is not None:
+        outputs["circuit_file"] = str(task.path)
+    path = store.write(args.store, store_config(config, None if task is None else task.identity), frame,
+                       outputs=outputs)
     final = frame[frame.metric == "fr_error"].iloc[-1]
     dist = frame[frame.metric == "dist"].iloc[-1]
     print(f"step {final.step}: free-running error {final.value:.4f}, ‖W - W0‖_F = {dist.value:.4g}, "
