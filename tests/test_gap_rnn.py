@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from verify import gap_rnn
+from verify import cli, gap_rnn
 from verify.gap_rnn import E2E, SUB, Arm, Config, Data, Run
 
 REPO = Path(__file__).resolve().parents[1]
@@ -127,13 +127,24 @@ def test_check_end_to_end_at_tiny_sizes():
     assert all(np.isfinite(c.measured) for c in f.comparisons[:3]) or f.not_checked
 
 
-def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "verify.gap_rnn", *args], cwd=REPO, capture_output=True, text=True,
-                          timeout=120)
+def _run_main(capsys, *args):
+    """The CLI in-process: (exit code, stderr lines)."""
+    try:
+        code = cli.guarded(gap_rnn.main, list(args))
+    except SystemExit as exc:  # argparse's one-line error
+        code = exc.code
+    return code, capsys.readouterr().err.strip().splitlines()
 
 
 @pytest.mark.parametrize("args", [["--gd-d", "3"], ["--oracle", "nope"], ["--gd-d", "4", "4", "--sgd-d", "6"],
                                   ["--seeds"], ["--sigma", "nan"]])
-def test_cli_bad_input_is_one_line_exit_2(args):
-    proc = _cli(*args)
+def test_cli_bad_input_is_one_line_exit_2(capsys, args):
+    code, err = _run_main(capsys, *args)
+    assert code == 2 and len(err) == 1 and "error" in err[0]
+
+
+def test_cli_as_a_subprocess_is_one_line_exit_2():
+    proc = subprocess.run([sys.executable, "-m", "verify.gap_rnn", "--gd-d", "4", "4"], cwd=REPO, capture_output=True,
+                          text=True, timeout=300)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert "distinct" in proc.stderr

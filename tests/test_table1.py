@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from numerics import store
 from numerics.transformer import eval_every, holdout_size
-from verify import table1
+from verify import cli, table1
 from verify.table1 import ALPHA, Data
 
 REPO = Path(__file__).resolve().parents[1]
@@ -186,26 +186,30 @@ def test_load_store_refuses_a_non_decoder_store(tmp_path):
         table1.load_store(tmp_path)
 
 
-def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "verify.table1", *args], cwd=REPO, capture_output=True, text=True,
-                          timeout=120)
+def _run_main(capsys, *args):
+    """The CLI in-process: (exit code, stderr lines)."""
+    try:
+        code = cli.guarded(table1.main, list(args))
+    except SystemExit as exc:  # argparse's one-line error
+        code = exc.code
+    return code, capsys.readouterr().err.strip().splitlines()
 
 
 def test_cli_non_decoder_store_is_one_line_exit_2(tmp_path):
     store.write(tmp_path, {"d": 8, "m": 64}, pd.DataFrame({"step": [0], "value": [0.7]}))
-    proc = _cli("--store", str(tmp_path))
+    proc = subprocess.run([sys.executable, "-m", "verify.table1", "--store", str(tmp_path)], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
     assert "not a decoder store" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_cli_foreign_shard_is_one_line_exit_2(tmp_path):
+def test_cli_foreign_shard_is_one_line_exit_2(tmp_path, capsys):
     pq.write_table(pa.table({"a": [1]}), tmp_path / "feedfacefeedface.parquet")
-    proc = _cli("--store", str(tmp_path))
-    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
-    assert "feedfacefeedface.parquet" in proc.stderr and "Traceback" not in proc.stderr
+    code, err = _run_main(capsys, "--store", str(tmp_path))
+    assert code == 2 and len(err) == 1 and "feedfacefeedface.parquet" in err[0]
 
 
 @pytest.mark.parametrize("args", [["--store", "/nonexistent/store"], ["--with-d", "2"], ["--lr", "inf"]])
-def test_cli_bad_input_is_one_line_exit_2(args):
-    proc = _cli(*args)
-    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+def test_cli_bad_input_is_one_line_exit_2(capsys, args):
+    code, err = _run_main(capsys, *args)
+    assert code == 2 and len(err) == 1 and "error" in err[0]
