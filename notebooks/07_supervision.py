@@ -49,8 +49,10 @@ SMALL = os.environ.get("VERIFY_NOTEBOOK_SMALL") == "1"
 d = 16
 circuit = parity_tree(d, random_subset(d, 0))
 schemes = ["full", "none", "top:2", "bottom:1", "every:2", "fraction:0.5", "budget:2", "budget:3"]
-pd.DataFrame({s: {"mask": "".join(map(str, S.mask(circuit, s).astype(int))), "labels": int(S.mask(circuit, s).sum()),
-                  "max fan-in": S.max_fanin(circuit, s)} for s in schemes}).T
+shapes = pd.DataFrame({s: {"mask": "".join(map(str, S.mask(circuit, s).astype(int))),
+                           "labels": int(S.mask(circuit, s).sum()), "max fan-in": S.max_fanin(circuit, s)}
+                       for s in schemes}).T
+print(shapes.to_string())
 
 # %% [markdown]
 # ## Steps to learn per scheme
@@ -66,7 +68,7 @@ findings = sup.check(config)
 rnn = findings[0]
 print(rnn.verdict, "-", rnn.not_checked or "")
 table = pd.DataFrame(rnn.details.get("table", []))
-table
+print(table.to_string())
 
 # %% [markdown]
 # The table as budget x d -> median steps (a censored run counts at its budget, so a median with censored
