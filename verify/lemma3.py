@@ -13,8 +13,8 @@ What is checked (exact, sympy / Fraction):
   - psi is built through the nodes the construction really produces (``nodes``); they are distinct;
     it hits every input of every gate exactly; its degree vs the printed 2^N.
   - the maximum |coefficient| over all 2^(2^N) gates, exactly and as a float, with a gate attaining
-    it. The coefficients are linear in the truth table (a_i = sum_k f_k B[k][i], B the Lagrange
-    basis), so the maximum is a closed form: sum_k |B[k][i]| for labels in {-1,+1}, and the larger of
+    it. The coefficients are linear in the truth table (``a_i = sum_k f_k B[k][i]``, B the Lagrange
+    basis), so the maximum is a closed form: ``sum_k |B[k][i]|`` for labels in {-1,+1}, and the larger of
     the positive and negative parts of column i for labels in {0,1}. Explicit enumeration of all
     gates (N <= 4) cross-checks it.
   - labels: eq. 9 interpolates l_v in {0,1}, but eq. 6 reads y = sign(psi) in {-1,+1}, and
