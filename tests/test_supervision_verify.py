@@ -96,8 +96,9 @@ def test_shape_of_schemes():
 
 def test_tiny_measurement_end_to_end():
     cfg = sup.Config(d=(4, 6), schemes=("full", "none"), seeds=(0, 1), budget=40, every=20, batch=16, m=8,
-                     workers=1, boot=50, decoder=False)
+                     workers=1, boot=50, decoder=False, ntk_d=(4, 6))
     data = sup.measure(cfg)
+    assert [(r["scheme"], r["d"]) for r in data.ntk] == [("full", 4), ("none", 4), ("full", 6), ("none", 6)]
     assert len(data.runs) == 8 and {r.scheme for r in data.runs} == {"full", "none"}
     for r in data.runs:
         assert r.steps <= 40 and (r.observed or r.steps == 40) and r.steps % 20 == 0
@@ -122,3 +123,17 @@ def test_cli_refuses_bad_input(argv, capsys):
         code = exc.code
     assert code == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_ntk_norms_of_the_extremes_are_the_two_arms():
+    from numerics import ntk
+    from numerics.circuits import all_inputs, parity_tree, random_subset
+
+    rows = {r["scheme"]: r for r in sup.ntk_norms(["full", "none"], [8])}
+    c, x = parity_tree(8, random_subset(8, 0)), all_inputs(8)
+    sub = [pg.label_norm() for pg in ntk.labelled_grams(c, x, "subtasks")]
+    (e2e,) = [pg.label_norm() for pg in ntk.labelled_grams(c, x, "end_to_end")]
+    assert rows["full"]["norms"] == pytest.approx(sub, rel=1e-12)
+    assert rows["none"]["norms"] == pytest.approx([e2e], rel=1e-12) and rows["none"]["fanin"] == 4
+    comps = sup.ntk_comparisons(sup.ntk_norms(["none"], [4, 6, 8]))
+    assert all(c.role == "context" for c in comps) and comps[-1].interval is not None

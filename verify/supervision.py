@@ -23,6 +23,11 @@ supervised labels. Pooled over every scheme and size, log steps = a + b k with k
 unsupervised labels are removed (the degree of the hardest parity found without help). Both are reported
 as context comparisons with intervals: they are the measured answer, not a test.
 
+The NTK quantity of Lemma 6-7 (context, ``--ntk-d``): with the unsupervised labels removed, the largest
+sqrt(y^T (K^t)^-1 y) over the supervised labels, K^t the infinite-width Gram on all 2^d inputs
+(``numerics.ntk``), per scheme and d, and its growth rate in d: does the kernel see a label whose children
+are unsupervised? It rises with the label's fan-in, as the end-to-end label's does.
+
 Rule (``measured``): measured when the two extremes reproduce the paper's two arms (T4/TAB1):
 
 1. full supervision is fast: every ``full`` run learns within its budget (exact count);
@@ -94,6 +99,9 @@ class Config:
                                               "range": (1, 256)})
     boot: int = field(default=200, metadata={"help": "bootstrap resamples of the censored fits",
                                              "range": (50, 100_000)})
+    ntk_d: tuple[int, ...] = field(default=(6, 8, 10), metadata={
+        "help": "sizes for the infinite-width NTK label norms per scheme (all 2^d inputs; context); () skips",
+        "range": (4, 14)})
     decoder: bool = field(default=True, metadata={
         "help": "also decide the decoder part from the stored runs of specs/supervision.toml"})
 
@@ -132,6 +140,26 @@ class Data:
     runs: tuple[Run, ...]
     config: Config
     decoder_note: str = ""
+    ntk: tuple[dict[str, Any], ...] = ()
+
+
+def ntk_norms(schemes: Sequence[str], ds: Sequence[int], seed: int = 0) -> list[dict[str, Any]]:
+    """The NTK quantity of Lemma 6-7 for partially supervised label sets: with the unsupervised labels removed,
+    sqrt(y^T (K^t)^-1 y) of each supervised label y at its position t, K^t the infinite-width Gram
+    (``numerics.ntk.labelled_grams``) on all 2^d inputs, for the parity tree of (d, subset ``seed``). The row
+    keeps the largest (the hardest label the kernel must fit) and all of them in sequence order."""
+    from numerics import ntk
+    from numerics.circuits import all_inputs, parity_tree, random_subset
+
+    rows = []
+    for d in ds:
+        circuit = parity_tree(d, random_subset(d, seed))
+        for s in schemes:
+            reduced = partial.reduce(circuit, partial.mask(circuit, s))
+            norms = [pg.label_norm() for pg in ntk.labelled_grams(reduced, all_inputs(d), "subtasks")]
+            rows.append({"scheme": s, "d": d, "max_norm": max(norms), "norms": norms,
+                         "fanin": reduced.max_fanin})
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------- measuring
@@ -222,11 +250,12 @@ def measure(config: Config) -> Data:
             raise ValueError(f"--{name}: values must be distinct")
     configs = [train_config(config, s, d, seed) for d in config.d for s in config.schemes for seed in config.seeds]
     runs = _execute(configs, config.workers)
+    ntk_rows = ntk_norms(config.schemes, config.ntk_d) if config.ntk_d else []
     note = ""
     if config.decoder:
         dec, note = decoder_runs()
         runs = [*runs, *dec]
-    return Data(tuple(runs), config, note)
+    return Data(tuple(runs), config, note, tuple(ntk_rows))
 
 
 # ---------------------------------------------------------------------------------------------- the rule
@@ -269,7 +298,27 @@ def figure(runs: Sequence[Run], title: str) -> Figure:
                   notes=("median over seeds, bars min-max; a censored run counts at its budget",))
 
 
-def decide_part(runs: Sequence[Run], *, part: str, scope: str, reps: int) -> Finding:
+def ntk_comparisons(rows: Sequence[dict[str, Any]]) -> list[Comparison]:
+    """Context: per scheme, the largest label norm at each d and its growth rate in d (OLS on log, t-interval)."""
+    comps = []
+    for s in dict.fromkeys(r["scheme"] for r in rows):
+        mine = sorted((r for r in rows if r["scheme"] == s), key=lambda r: r["d"])
+        for r in mine:
+            comps.append(compare("NTK: largest sqrt(y^T K^-1 y) over the supervised labels (infinite width)",
+                                 "Lemma 6-7, eq. 69-70", r["max_norm"], "ge", 0.0,
+                                 params={"d": r["d"], "scheme": s, "fanin": r["fanin"]}, role="context",
+                                 note="all 2^d inputs; unsupervised labels removed; one subset per d"))
+        if len(mine) >= 3:
+            fit = stats.exp_fit([r["d"] for r in mine], [r["max_norm"] for r in mine])
+            comps.append(compare("NTK: growth rate in d of the largest label norm", "Lemma 6-7", fit.slope, "ci_above",
+                                 0.0, interval=fit.slope_ci, level=fit.level,
+                                 params={"scheme": s, "d": ",".join(str(r["d"]) for r in mine)}, role="context",
+                                 note="OLS of ln norm on d"))
+    return comps
+
+
+def decide_part(runs: Sequence[Run], *, part: str, scope: str, reps: int,
+                ntk: Sequence[dict[str, Any]] = ()) -> Finding:
     """The SUP finding of one architecture from its runs (the rule of the module docstring)."""
     by = {s: [r for r in runs if r.scheme == s] for s in dict.fromkeys(r.scheme for r in runs)}
     ds = ",".join(str(d) for d in sorted({r.d for r in runs}))
@@ -307,7 +356,8 @@ def decide_part(runs: Sequence[Run], *, part: str, scope: str, reps: int) -> Fin
                          SOURCE, law.slope, "ci_above", 0.0, interval=law.slope_ci, level=law.level,
                          params={"k": ",".join(map(str, sorted({r.fanin for r in runs}))), "d": ds}, role="context",
                          note="every scheme and size pooled; k = 2 under full supervision, d/2 without"))
-    details = {"runs": [asdict(r) for r in runs], "table": table(runs),
+    comps.extend(ntk_comparisons(ntk))
+    details = {"runs": [asdict(r) for r in runs], "table": table(runs), "ntk": list(ntk),
                "fits": {s: asdict(f) for s, f in fits.items()}, "fanin_law": asdict(law),
                "figures": [figure(runs, f"SUP {part}: steps to learn vs d per scheme").to_json()]}
     return Finding("SUP", "measured", tuple(comps), part=part, scope=scope, not_checked=why, details=details)
@@ -341,7 +391,7 @@ def decide(data: Data) -> list[Finding]:
                 out.append(Finding("SUP", "measured", (), part=PARTS[arch], not_checked=data.decoder_note))
             continue
         out.append(decide_part(mine, part=PARTS[arch], scope=_scope(arch, data.config, mine, data.decoder_note),
-                               reps=data.config.boot))
+                               reps=data.config.boot, ntk=data.ntk if arch == "rnn" else ()))
     return out
 
 
