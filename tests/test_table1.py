@@ -99,11 +99,19 @@ def _gap_runs(e2e_steps):
 
 GAP = _gap_runs(lambda d: 20 * math.exp(0.7 * (d - 12)) * 12)
 SAME = _gap_runs(lambda d: d**2 * 1.05)
+_DECIDED = {}
+
+
+def _decide(runs, name):
+    """decide() once per synthetic data set (the bootstrap refits are the slow part)."""
+    if name not in _DECIDED:
+        _DECIDED[name] = table1.decide(Data(runs, "synthetic", boot=60))
+    return _DECIDED[name]
 
 
 def test_gap_is_consistent_and_no_gap_is_not():
-    gap = {f.id: f for f in table1.decide(Data(GAP, "synthetic", boot=100))}
-    same = {f.id: f for f in table1.decide(Data(SAME, "synthetic", boot=100))}
+    gap = {f.id: f for f in _decide(GAP, "gap")}
+    same = {f.id: f for f in _decide(SAME, "same")}
     for cid in ("TAB1", "T4"):
         assert gap[cid].verdict == "consistent", gap[cid].evidence
         assert same[cid].verdict == "inconsistent"
@@ -114,38 +122,40 @@ def test_gap_is_consistent_and_no_gap_is_not():
     assert [round(c.measured, 2) for c in context] == [2.41, 0.91]
 
 
-@pytest.mark.parametrize("runs", [GAP, SAME], ids=["gap", "same"])
-def test_tab1_and_t4_controls_flip(runs):
-    findings = table1.decide(Data(runs, "synthetic", boot=100))
+@pytest.mark.parametrize("name", ["gap", "same"])
+def test_tab1_and_t4_controls_flip(name):
+    findings = _decide({"gap": GAP, "same": SAME}[name], name)
     for control in table1.controls(findings):
         paper = next(f for f in findings if f.id == control.id)
         assert control.flipped(paper.verdict), (control.id, paper.verdict, control.verdict)
 
 
 def test_fig4_sharp_transition_is_consistent_and_slow_is_not():
-    sharp = {f.id: f for f in table1.decide(Data(GAP, "synthetic", boot=100))}["FIG4"]
+    sharp = {f.id: f for f in _decide(GAP, "gap")}["FIG4"]
     assert sharp.verdict == "consistent"
     guard, ratio = sharp.comparisons[:2]
     assert guard.holds and guard.measured < ALPHA and ratio.interval[1] < 1
     slow = _runs({("subtasks", 12, s): (100, 900 + 10 * s, 2000) for s in range(3)})
-    (fig4,) = [f for f in table1.decide(Data(slow, "synthetic", boot=100)) if f.id == "FIG4"]
+    (fig4,) = [f for f in table1.decide(Data(slow, "synthetic", boot=60)) if f.id == "FIG4"]
     assert fig4.verdict == "inconsistent" and fig4.comparisons[1].measured == pytest.approx(8.1, abs=0.2)
 
 
 def test_fig4_chance_curves_fail_the_guard():
     runs = table1.runs_of(table1.chance_curves())
     assert (runs.iters_60.notna()).all()  # 32 inputs at chance: every curve passes 60% somewhere
-    (fig4,) = [f for f in table1.decide(Data(runs, "planted", fig4_min_d=8, boot=100)) if f.id == "FIG4"]
+    (fig4,) = [f for f in table1.decide(Data(runs, "planted", fig4_min_d=8, boot=60)) if f.id == "FIG4"]
     assert fig4.verdict == "inconsistent"
     assert not fig4.comparisons[0].holds and fig4.comparisons[0].measured == 1.0
 
 
-@pytest.mark.parametrize("runs", [GAP, _runs({("subtasks", 12, s): (100, 900, 2000) for s in range(3)})],
-                         ids=["sharp", "slow"])
-def test_fig4_control_flips(runs):
-    findings = table1.decide(Data(runs, "synthetic", boot=100))
+SLOW = _runs({("subtasks", 12, s): (100, 900, 2000) for s in range(3)})
+
+
+@pytest.mark.parametrize("name", ["gap", "slow"])
+def test_fig4_control_flips(name):
+    findings = _decide({"gap": GAP, "slow": SLOW}[name], name)
     fig4 = next(f for f in findings if f.id == "FIG4")
-    (control,) = [c for c in table1.controls([fig4])]
+    (control,) = table1.controls([fig4])
     assert control.flipped(fig4.verdict)
 
 

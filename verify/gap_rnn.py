@@ -99,7 +99,7 @@ class Config:
     sgd_every: int = field(default=50, metadata={"help": "SGD: evaluate every k steps", "range": (1, 10**6)})
     workers: int = field(default=2, metadata={"help": "worker processes (one torch thread each)",
                                               "range": (1, 256)})
-    boot: int = field(default=300, metadata={"help": "bootstrap resamples of the censored fits",
+    boot: int = field(default=200, metadata={"help": "bootstrap resamples of the censored fits",
                                              "range": (50, 100_000)})
 
     @classmethod
@@ -237,7 +237,7 @@ def _unidentified(fit: stats.Fit) -> bool:
     return not all(math.isfinite(v) for v in (fit.slope, *fit.slope_ci))
 
 
-def gap_comparisons(sub: Arm, e2e: Arm, *, source: str, params: dict[str, Any], reps: int = 300,
+def gap_comparisons(sub: Arm, e2e: Arm, *, source: str, params: dict[str, Any], reps: int = 200,
                     seed: int = 0) -> tuple[list[Comparison], str | None, dict[str, Any]]:
     """The gap rule on two arms (see the module docstring): comparisons, a not-checked reason, fits.
 
