@@ -36,13 +36,16 @@ Rule (``measured``): measured when the two extremes reproduce the paper's two ar
 Either failing makes the row "inconsistent" (the measurement would not reproduce the known arms, so its
 answer for partial budgets is not trusted); an arm whose rate is not identified (learned at fewer than two
 sizes) makes the part "not yet checked" with the reason. Control: the ``full`` arm replaced by a copy of
-the ``none`` arm (full supervision as slow as none): both sanity checks must fail.
+the ``none`` arm (full supervision as slow as none): the rule must flip (check 2 fails, a copy has no faster
+rate; check 1 fails too whenever a ``none`` run was censored).
 
 Why the quick sizes decide. d = 8, 10, 12 (subsets of 4-6 bits, 3-5 tree nodes), 3 seeds, budget 1500
-steps: every ``full`` run learns well inside the budget, and ``none`` learns at 8 bits and is censored at 12,
-so both rates are identified. The quick runs 36 RNN trainings (about 45 s with 2 workers on an idle 2-core
-CPU); ``--full`` adds d = 14, 5 seeds, a 4000-step budget and the other schemes. Single-run step counts move
-between CPUs (floating point moves the escape from the plateau): the distribution over seeds is decided.
+steps: every ``full`` run learns inside the budget, and ``none`` learns at the smaller sizes and is censored at
+12 bits, so both rates are identified. The quick runs 36 RNN trainings and the NTK norms at d = 6, 8, 10:
+68 s of CPU in all (measured on a loaded machine; about 35-40 s wall with 2 workers on an idle 2-core CPU);
+``--full`` adds d = 14, 5 seeds, a 4000-step budget, the other schemes and the NTK at d = 12. Single-run step
+counts move between CPUs (floating point moves the escape from the plateau): the distribution over seeds is
+decided.
 
 Run: ``python -m verify.supervision [--full] [--d 8 10 12] [--schemes full none budget:2] [--json]``.
 """
@@ -114,7 +117,7 @@ class Config:
 
     @classmethod
     def full(cls) -> Config:
-        return cls(d=(8, 10, 12, 14), seeds=(0, 1, 2, 3, 4), budget=4000,
+        return cls(d=(8, 10, 12, 14), seeds=(0, 1, 2, 3, 4), budget=4000, ntk_d=(6, 8, 10, 12),
                    schemes=("full", "none", "budget:2", "budget:3", "top:2", "bottom:1", "every:2", "fraction:0.5"))
 
 
@@ -223,7 +226,8 @@ def decoder_runs(spec: Path = SPEC) -> tuple[list[Run], str]:
 
     sp = load_spec(spec)
     if not sp.store.is_dir():
-        return [], f"no stored decoder runs ({sp.store} missing): run python -m numerics.sweep {spec.name}"
+        return [], (f"no stored decoder runs ({sp.store} missing): run python -m numerics.sweep "
+                    f"{spec.parent.name}/{spec.name}")
     frame = store.load(sp.store)
     keys = {store.config_key(c.as_dict()): c for c in sp.runs}
     frame = frame[frame["run"].isin(keys)] if len(frame) else frame
@@ -283,6 +287,23 @@ def table(runs: Sequence[Run]) -> list[dict[str, Any]]:
                          "max_steps": float(steps.max()), "labels": max(r.labels for r in sel),
                          "gates": sel[0].gates, "fanin": max(r.fanin for r in sel)})
     return rows
+
+
+def format_table(rows: Sequence[dict[str, Any]]) -> str:
+    """The table as text: one line per scheme (with its supervised labels), one column per d: median steps
+    and learned/runs (a median with censored runs counts them at the budget: a lower bound)."""
+    ds = sorted({r["d"] for r in rows})
+    lines = ["scheme (labels) " + "".join(f"{'d=' + str(d):>18}" for d in ds)]
+    for s in dict.fromkeys(r["scheme"] for r in rows):
+        cells = {r["d"]: r for r in rows if r["scheme"] == s}
+        labels = ",".join(sorted({str(r["labels"]) for r in cells.values()}))
+        line = f"{s + ' (' + labels + ')':<16}"
+        for d in ds:
+            r = cells.get(d)
+            cell = f"{r['median_steps']:.0f} ({r['learned']}/{r['runs']})" if r else "-"
+            line += f"{cell:>18}"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def figure(runs: Sequence[Run], title: str) -> Figure:
@@ -428,8 +449,9 @@ def main(argv: list[str] | None = None) -> int:
     findings = check(config)
     if args.verbose:
         for f in findings:
-            for row in f.details.get("table", []) if isinstance(f.details, dict) else []:
-                print(f"{f.part}: {row}", file=sys.stderr)
+            if isinstance(f.details, dict) and f.details.get("table"):
+                print(f"{f.part}: median steps to learn (learned/runs), budget x d", file=sys.stderr)
+                print(format_table(f.details["table"]), file=sys.stderr)
     return cli.emit(findings, args, controls=controls(findings))
 
 
