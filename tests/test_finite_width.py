@@ -79,6 +79,15 @@ def test_planted_linear_error_is_linear_and_meets_the_measured_error_at_the_larg
         np.testing.assert_allclose(g.err / g.r, (g.err / g.r).iloc[0])
 
 
+def test_planted_growing_constant_grows_like_sqrt_m_and_keeps_the_r_profile():
+    lin = lin_frame(1.5)
+    planted = fw.planted_growing(lin)
+    C = fw.lin_constants(planted).groupby("m").max()
+    np.testing.assert_allclose(C.to_numpy(), C.iloc[0] * (C.index.to_numpy() / C.index[0]) ** 0.5)
+    ratio = planted.err / lin.err
+    np.testing.assert_allclose(ratio, ratio.groupby([lin.m, lin.seed]).transform("first"), rtol=1e-12)
+
+
 def test_measured_maxima_are_the_probes_maxima(small_data):
     """M_T at step 0 is the max over inputs and positions t = d..T of the exact per-position norms."""
     row = small_data.bounds[(small_data.bounds.step == 0) & (small_data.bounds.seed == 1)].iloc[-1]
@@ -112,6 +121,8 @@ def test_controls_flip_on_measured_data(small_data):
         assert control.verdict == "inconsistent"
         if "e^T" in control.planted:
             assert not next(c for c in control.finding.comparisons if "exponent" in c.quantity).holds
+        if "C_m grows" in control.planted:
+            assert not next(c for c in control.finding.comparisons if "exponent in m" in c.quantity).holds
 
 
 def test_config_validation_and_cli():
