@@ -85,3 +85,16 @@ def test_cli_refuses_mismatched_etas_in_one_line(capsys):
 
     assert cli.guarded(K.main, ["--ks", "8", "16", "--etas", "15"]) == 2
     assert "one learning rate per k" in capsys.readouterr().err
+
+
+def test_controls_of_inconsistent_rows_plant_the_claims_pattern(tiny):
+    """When KS7 / KSX's ordering come out inconsistent, their controls plant the claimed pattern and flip."""
+    data, _, _ = tiny
+    broken = {key: (dict(r, learned_at=[None] * len(r["learned_at"]), final_acc=[0.5] * len(r["final_acc"]))
+                    if key[0] == "selfcons" else r) for key, r in data.runs.items()}
+    findings = K.decide(replace(data, runs=broken))
+    verdict = {(f.id, f.part): f.verdict for f in findings}
+    assert verdict[("KS7", "")] == verdict[("KSX", "ordering")] == "inconsistent"
+    controls = {(c.id, c.part): c for c in K.controls(findings, TINY)}
+    for key in (("KS7", ""), ("KSX", "ordering")):
+        assert controls[key].flipped(verdict[key]), controls[key].finding.evidence

@@ -28,13 +28,16 @@ KS7 (Theorem 7) reads the self-consistency runs.
   The oracle is the exact float64 (or float32) full-batch gradient: no adversary (see KSF). Control: the direct
   model on k = 2, which it can represent and learn; the rule must flip.
 - KS7: every level is learned (min-node held-out accuracy >= 0.99 from some epoch on), the levels in order
-  (epoch of level l > epoch of level l-1) and in log2 k distinct stages. Control: the link phi replaced.
+  (epoch of level l > epoch of level l-1) and in log2 k distinct stages. Control: the link phi replaced; when the
+  measured verdict is already inconsistent, the measured runs given staged learn epochs (the rule can say yes).
 - KSX, part "ordering": direct at chance; teacher forcing's CoT loss <= 0.05 and its prediction solved;
   self-consistency solved; the teacher-forced arm solves no later than self-consistency. Control: no gap between
-  arms (the direct arm's run replaced by the teacher-forced one). Part "plain CoT": it solves the smallest k and
-  not the largest. Control: the opposite of what was measured is planted: when plain CoT matches the paper, its
-  runs are replaced by the reverse pattern (the direct run at the smallest k, teacher-forced runs elsewhere); when
-  it does not, by the paper's pattern (teacher-forced at the smallest k, direct elsewhere).
+  arms (the direct arm's run replaced by the teacher-forced one); when the measured verdict is already
+  inconsistent, the self-consistency arm replaced by the teacher-forced run (the paper's ordering).
+  Part "plain CoT": it solves the smallest k and not the largest. Control: the opposite of what was measured is
+  planted: when plain CoT matches the paper, its runs are replaced by the reverse pattern (the direct run at the
+  smallest k, teacher-forced runs elsewhere); when it does not, by the paper's pattern (teacher-forced at the
+  smallest k, direct elsewhere).
 
 KSF (footnote 3). Wies et al.'s Theorem 4 rests on Lemma 12 (Shamir 2018): an oracle that may return any
 sigma-approximation of the gradient can return the class mean E_h[grad F_h] whenever it lies within sigma, and then
@@ -518,7 +521,9 @@ def controls(findings: list[Finding], config: Config | None = None) -> list[Cont
 
     KS5 gradient: the gradients scored against a shuffled tree; KS5 one step: the link phi replaced by the identity;
     KS2: the direct model on k = 2 (learnable); KS7: self-consistency with the identity link; KSX: the direct arm
-    replaced by the teacher-forced run (no gap); KSF: the exact arm run with the Lemma 12 oracle (no gap).
+    replaced by the teacher-forced run (no gap); KSF: the exact arm run with the Lemma 12 oracle (no gap). Where a
+    measured verdict is already "inconsistent" (KS7, KSX's parts), the planted data are the claim's pattern instead,
+    so each control shows the rule can give the other answer.
     """
     c = config or Config.quick()
     small = replace(c, ks=(min(c.ks),), etas=(c.etas[list(c.ks).index(min(c.ks))],), seeds=(c.seeds[0],))
@@ -536,17 +541,34 @@ def controls(findings: list[Finding], config: Config | None = None) -> list[Cont
         planted = {(m, 2, c.seeds[0]): one_run(t2, m, k2.etas[0], k2, c.seeds[0]) for m in ("direct", "teacher")}
         out.append(Control("KS2", "the direct model on k = 2 (a task it can represent)",
                            decide_ks2(replace(base, config=k2, runs=planted))[0]))
-        k = small.ks[0]
-        t = ks.random_tree(c.d, k, seed=c.seeds[0])
-        sc = {("selfcons", k, c.seeds[0]): one_run(t, "selfcons", small.etas[0], small, c.seeds[0], link="identity")}
+    verdict = {(f.id, f.part): f.verdict for f in findings}
+    runs = _stored_runs(findings)
+    if verdict.get(("KS7", "")) == "inconsistent" and runs is not None:
+        # the rule must also be able to say yes: the measured self-consistency runs with staged learn epochs
+        staged = {key: dict(r, learned_at=[r["steps"][-1] * v // (len(r["learned_at"]) + 1)
+                                           for v in range(1, len(r["learned_at"]) + 1)])
+                  for key, r in runs.items() if key[0] == "selfcons"}
+        out.append(Control("KS7", "the self-consistency runs given staged learn epochs (one level per stage)",
+                           decide_ks7(replace(base, runs=staged))[0]))
+    else:
+        with threads(1):
+            k = small.ks[0]
+            t = ks.random_tree(c.d, k, seed=c.seeds[0])
+            sc = {("selfcons", k, c.seeds[0]): one_run(t, "selfcons", small.etas[0], small, c.seeds[0],
+                                                       link="identity")}
         out.append(Control("KS7", "self-consistency with the link phi replaced by the identity",
                            decide_ks7(replace(base, config=small, runs=sc, link="identity"))[0]))
-    runs = _stored_runs(findings)
     if runs is not None:
-        no_gap = {key: (dict(runs[("teacher", key[1], key[2])], mode="direct") if key[0] == "direct" else r)
-                  for key, r in runs.items()}
-        out.append(Control("KSX", "the direct arm replaced by the teacher-forced run (no gap between arms)",
-                           decide_ksx(replace(base, runs=no_gap))[0], part="ordering"))
+        if verdict.get(("KSX", "ordering")) == "inconsistent":  # plant the paper's ordering from the teacher runs
+            ideal = {key: (dict(runs[("teacher", key[1], key[2])], mode="selfcons") if key[0] == "selfcons" else r)
+                     for key, r in runs.items()}
+            out.append(Control("KSX", "the self-consistency arm replaced by the teacher-forced run (the paper's "
+                               "ordering)", decide_ksx(replace(base, runs=ideal))[0], part="ordering"))
+        else:
+            no_gap = {key: (dict(runs[("teacher", key[1], key[2])], mode="direct") if key[0] == "direct" else r)
+                      for key, r in runs.items()}
+            out.append(Control("KSX", "the direct arm replaced by the teacher-forced run (no gap between arms)",
+                               decide_ksx(replace(base, runs=no_gap))[0], part="ordering"))
         ks_ = sorted({k for (_, k, _) in runs})
         measured = next(f for f in findings if f.id == "KSX" and f.part == "plain CoT").verdict
         if measured == "consistent":  # plant the violation: the reverse of the paper's pattern
