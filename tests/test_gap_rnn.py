@@ -5,7 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from verify import cli, gap_rnn
@@ -128,8 +127,17 @@ def test_same_optimiser_in_both_arms():
 def test_check_end_to_end_at_tiny_sizes():
     cfg = Config(gd_d=(4, 5, 6), sgd_d=(), seeds=(0, 1), gd_budget=400, workers=1, boot=50)
     (f,) = gap_rnn.check(cfg)
-    assert f.part == gap_rnn.PARTS[3] and len(f.details["runs"]) == 12
-    assert all(np.isfinite(c.measured) for c in f.comparisons[:3]) or f.not_checked
+    runs = [Run(**r) for r in f.details["runs"]]
+    assert f.part == gap_rnn.PARTS[3] and len(runs) == 12 and {r.algorithm for r in runs} == {3}
+    for r in runs:  # learned runs stop at a zero-error evaluation; the others are censored at the budget
+        assert (r.observed and r.final_error == 0.0 and r.steps % 10 == 0 and r.steps <= 400) or \
+            (not r.observed and r.steps == 400)
+    counts = {(c.quantity.split()[0], c.params["d"]): c.params["learned"] for c in f.comparisons
+              if c.quantity.endswith("runs learned / median steps")}
+    for name, mode in (("sub-task", SUB), ("end-to-end", E2E)):
+        for d in (4, 5, 6):
+            mine = [r for r in runs if r.supervision == mode and r.d == d]
+            assert counts[(name, d)] == f"{sum(r.observed for r in mine)}/{len(mine)}"
 
 
 def _run_main(capsys, *args):
