@@ -330,3 +330,24 @@ def test_benchmark_counts_every_linear_weight_once():
     shapes = linear_shapes(config, seq_length(config))
     assert sum(k * n for _, k, n in shapes) == weights + model.head.weight.numel()
     assert all(r in (32 * seq_length(config), 32 * (seq_length(config) - 16)) for r, _, _ in shapes)
+
+
+def test_the_table1_spec_feeds_the_censored_rule():
+    """specs/table1.toml: >= 4 sizes per arm, the 3 App. G seeds at each, and each size's seeds one stack;
+    specs/table1_bf16.toml: the same runs in both precisions."""
+    from pathlib import Path
+
+    from numerics.sweep import load_spec
+
+    specs = Path(__file__).resolve().parents[1] / "specs"
+    spec = load_spec(specs / "table1.toml")
+    for arm in ("subtasks", "end_to_end"):
+        sizes = {c.d for c in spec.runs if c.supervision == arm}
+        assert len(sizes) >= 4
+        assert all({c.seed for c in spec.runs if (c.supervision, c.d) == (arm, d)} == {27, 67, 93} for d in sizes)
+    stacks = groups(list(spec.runs), spec.stack)
+    assert spec.stack == 3 and all(len(g) == 3 and len({c.seed for c in g}) == 3 for g in stacks)
+    check = load_spec(specs / "table1_bf16.toml")
+    fp32 = {c for c in check.runs if c.precision == "float32"}
+    assert {replace(c, precision="float32") for c in check.runs if c.precision == "bfloat16"} == fp32
+    assert fp32 <= set(spec.runs)
