@@ -101,10 +101,11 @@ def table(report: Sequence[Row], verbose: bool = False, width: int | None = None
         if r.claim.section != section:
             section = r.claim.section
             lines += ["", f"== {SECTIONS[section]} ==",
-                      f"{'ID':<5} {'verdict':<16} {'control':<8} headline"]
+                      f"{'ID':<5} {'verdict':<16} {'control':<8} {'where':<22} headline"]
         ctl = r.control_results()
         flag = "-" if not ctl else ("flips" if all(c["flipped"] for c in ctl) else "NO FLIP")
-        head = f"{r.id:<5} {r.verdict:<16} {flag:<8} "
+        where = r.claim.where if len(r.claim.where) <= 22 else r.claim.where[:21] + "…"
+        head = f"{r.id:<5} {r.verdict:<16} {flag:<8} {where:<22} "
         text = r.headline
         lines.append(head + (text if len(head) + len(text) <= width else text[: width - len(head) - 1] + "…"))
         if verbose:
