@@ -24,8 +24,9 @@ Rules (``empirical``).
 - TAB1 and T4 (transformer): ``verify.gap_rnn.gap_comparisons`` on the two arms: the end-to-end rate r of
   log steps = a + r d and the sub-task exponent p of log steps = a + p ln d, each by a censored log-normal AFT
   fit with a stratified bootstrap 95% interval; consistent when r's interval lies above 0 and above the
-  sub-task arm's local rate p_hi / d_lo at the smallest end-to-end size, and the power law fits the sub-task
-  arm at least as well as the exponential law. Table 1's own fits are shown beside ours (context: another
+  sub-task arm's local rate p_hi / d_lo at the smallest end-to-end size, and (where the sub-task sizes span a
+  factor >= 3, so that the comparison has power) the power law fits the sub-task arm at least as well as
+  the exponential law. Table 1's own fits are shown beside ours (context: another
   model, another scale). Never decided by whether a run ended inside its budget.
 - FIG4: over the runs at d >= ``fig4_min_d`` that passed 60%: the chance that a model at 50% passes 60% at
   some of its k evaluations must be below ALPHA for every run used (the guard, a check), and the median of
@@ -329,8 +330,9 @@ def _gap_finding(data: Data, cid: str, part: str, source: str, comps: list, why:
                                  params={"d": row.d, "supervision": row.supervision}, role="context"))
     sizes = sorted({(int(r.d), int(r.v), float(r.level)) for r in runs.itertuples() if math.isfinite(r.level)})
     scope = (f"Table 1's claim is about a GPT-2 base decoder (12 x 768) at 8-128 bits with a per-task grid search; "
-             f"measured: {data.origin}, bits with supervision {sorted(set(sub.d.astype(int)))}, without "
-             f"{sorted(set(e2e.d.astype(int)))}, seeds {sorted(set(runs.seed))}; steps to the guarded level "
+             f"measured: {data.origin}, bits with supervision {sorted({int(v) for v in sub.d})}, without "
+             f"{sorted({int(v) for v in e2e.d})}, seeds {sorted({int(v) for v in runs.seed})}; steps to the guarded "
+             "level "
              f"(d: v, level) {', '.join(f'{d}: {v}, {lv:.3f}' for d, v, lv in sizes)} (chance < {ALPHA} over the "
              f"run's evaluations), right-censored at the budget; single-run step counts vary across CPUs, the "
              "distribution over seeds is decided")
