@@ -289,7 +289,7 @@ def censoring(store_dir: Path, spec: Path = SPEC, reps: int = 300) -> int:
         f = censored_fit([x for x, _, _ in data], [s for _, s, _ in data], [o for _, _, o in data],
                          reps=reps, seed=0)
         print(f"  {label:<62} rate {f.slope:.3f} per bit, {f.level:.0%} interval "
-              f"[{f.interval[0]:.3f}, {f.interval[1]:.3f}]")
+              f"[{f.slope_ci[0]:.3f}, {f.slope_ci[1]:.3f}]")
 
     print("log steps = a + r d, censored log-normal AFT (verify.stats.censored_fit):")
     fit([], "as stored")
