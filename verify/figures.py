@@ -129,7 +129,10 @@ def _scale(values: Sequence[float], log: bool) -> tuple[float, float]:
 
 def _ticks(lo: float, hi: float, log: bool) -> list[tuple[float, str]]:
     if log:
-        return [(float(e), f"1e{e}") for e in range(math.ceil(lo), math.floor(hi) + 1)] or [(lo, f"{10**lo:.3g}")]
+        decades = range(math.floor(lo), math.ceil(hi) + 1)
+        mults = (1,) if hi - lo > 4 else (1, 2, 5) if hi - lo > 1.2 else (1, 2, 3, 5, 7)
+        ticks = [(math.log10(m * 10.0**e), f"{m * 10.0**e:.3g}") for e in decades for m in mults]
+        return [t for t in ticks if lo <= t[0] <= hi] or [(lo, f"{10**lo:.3g}")]
     step = 10 ** math.floor(math.log10((hi - lo) / 4 or 1))
     for m in (1, 2, 5, 10):
         if (hi - lo) / (step * m) <= 6:

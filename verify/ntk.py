@@ -82,6 +82,7 @@ from tqdm import tqdm
 from numerics import circuits, ntk, rnn, sequences
 from verify import cli, stats
 from verify.evidence import Control, Finding, compare
+from verify.figures import Figure, Series
 
 CLAIMS = ("NTK",)
 
@@ -388,8 +389,27 @@ def decide(data: Data, sub_label: str = "subtask", planted_E: dict[int, float] |
              f"{','.join(map(str, data.config.widths))} x {len(data.config.inits)} inits for d <= "
              f"{data.config.finite_dmax} as context; Lemma 6 bounds only (no lower bound for end-to-end)")
     details = {"per_d": per_d, "finite": finite, "fit_ds": ds,
-               "fits": {"E": fe.__dict__, "S": fs.__dict__, "E_power": pe.__dict__, "S_power": ps.__dict__}}
+               "fits": {"E": fe.__dict__, "S": fs.__dict__, "E_power": pe.__dict__, "S_power": ps.__dict__},
+               "figures": [figure(per_d, fe, fs).to_json()]}
     return [Finding("NTK", "empirical", tuple(comps), scope=scope, details=details)]
+
+
+def figure(per_d: list[dict[str, Any]], fe: stats.Fit, fs: stats.Fit) -> Figure:
+    """sqrt(y^T H^-1 y) against d (log scale): end-to-end (class geometric mean, min..max of the class as
+    bars), the largest sub-task label, random +-1 labels on the same Grams, and the two fitted laws."""
+    ds = tuple(float(p["d"]) for p in per_d)
+    fit_ds = tuple(float(p["d"]) for p in _fit_rows(per_d))
+    return Figure(
+        "sqrt(yᵀ H⁻¹ y) at infinite width, all 2^d inputs", "d", "sqrt(yᵀ H⁻¹ y)", (
+            Series("end-to-end (class)", ds, tuple(p["E"] for p in per_d),
+                   lo=tuple(p["E_min"] for p in per_d), hi=tuple(p["E_max"] for p in per_d)),
+            Series("largest sub-task", ds, tuple(p["S"] for p in per_d)),
+            Series("random ±1 labels", ds, tuple(p["random"] for p in per_d)),
+            Series(f"fit e^({fe.slope:.2f} d)", fit_ds, tuple(math.exp(fe.intercept + fe.slope * d) for d in fit_ds),
+                   style="line"),
+            Series(f"fit e^({fs.slope:.2f} d)", fit_ds, tuple(math.exp(fs.intercept + fs.slope * d) for d in fit_ds),
+                   style="line"),
+        ), log_y=True)
 
 
 def check(config: Config | None = None) -> list[Finding]:
