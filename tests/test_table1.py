@@ -163,6 +163,7 @@ def test_no_run_past_60_percent_is_not_yet_checked():
     runs = _runs({("subtasks", 12, 1): (5000, 6000, 1000), ("end_to_end", 12, 1): (5000, 6000, 1000)})
     found = {f.id: f for f in table1.decide(Data(runs, "synthetic", boot=60))}
     assert all(f.verdict == "not yet checked" for f in found.values())
+    assert table1.controls(list(found.values())) == []  # nothing measured, nothing to oppose
 
 
 def _tiny(**changes):

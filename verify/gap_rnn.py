@@ -68,7 +68,7 @@ import numpy as np
 
 from numerics.oracles import ORACLES
 from verify import cli, stats
-from verify.evidence import Comparison, Control, Finding, compare
+from verify.evidence import NOT_CHECKED, Comparison, Control, Finding, compare
 
 CLAIMS = ("T4",)
 SUB, E2E = "subtasks", "end_to_end"
@@ -391,7 +391,7 @@ def controls(findings: list[Finding]) -> list[Control]:
     out = []
     for f in findings:
         runs = f.details.get("runs")
-        if not runs:
+        if not runs or f.verdict == NOT_CHECKED:  # nothing measured to oppose: no control
             continue
         data = Data(tuple(Run(**r) for r in runs), Config(boot=100))
         if f.verdict == "consistent":

@@ -69,7 +69,7 @@ from scipy import stats as sps
 from numerics import store
 from numerics.transformer import LEARNED, SOLVED, eval_every, first_step_above, holdout_size
 from verify import cli, stats
-from verify.evidence import Control, Finding, compare
+from verify.evidence import NOT_CHECKED, Control, Finding, compare
 from verify.gap_rnn import Arm, gap_comparisons
 
 CLAIMS = ("TAB1", "FIG4", "T4")
@@ -441,6 +441,8 @@ def controls(findings: list[Finding]) -> list[Control]:
     out = []
     planted_findings: dict[str, tuple[str, tuple[Finding, Finding]]] = {}  # TAB1 and T4 share their runs
     for f in findings:
+        if f.verdict == NOT_CHECKED:  # nothing measured to oppose: no control
+            continue
         runs = pd.DataFrame(f.details.get("runs", []))
         if f.id in {"TAB1", "T4"} and len(runs) and (runs.supervision == "subtasks").any():
             if f.verdict not in planted_findings:
