@@ -44,12 +44,12 @@ def test_guarded_level_is_the_lowest_level_chance_passes_rarely(v, k):
         table1.chance(v, k, level) == 1.0
 
 
-@given(st.integers(1, 20_000), st.sampled_from([1, 10, 50]))
-def test_evaluations_count_the_schedule(budget, eval_min):
-    steps = [s for s in range(1, budget + 1) if s % eval_every(s, eval_min) == 0]
+@given(st.integers(1, 20_000), st.sampled_from([1, 10, 50]), st.sampled_from([10, 20]))
+def test_evaluations_count_the_schedule(budget, eval_min, per_doubling):
+    steps = [s for s in range(1, budget + 1) if s % eval_every(s, eval_min, per_doubling) == 0]
     if not steps or steps[-1] != budget:
         steps.append(budget)
-    assert table1.evaluations(budget, eval_min) == len(steps)
+    assert table1.evaluations(budget, eval_min, per_doubling) == len(steps)
 
 
 def test_paper_fits_are_table_1_re_derived():

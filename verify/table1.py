@@ -86,11 +86,11 @@ UNBOUNDED = 1e9  # a transition ratio that never ended (no > 95% within the budg
 
 
 # ------------------------------------------------------------------------------------------ the chance guard
-def evaluations(budget: int, eval_min: int = 10) -> int:
+def evaluations(budget: int, eval_min: int = 10, per_doubling: int = 20) -> int:
     """Validation evaluations of a run of ``budget`` steps (``numerics.transformer.eval_every``), the last included."""
     s = np.arange(1, int(budget) + 1)
-    every = np.array([eval_every(int(v), eval_min) for v in s])
-    return int(np.count_nonzero(s % every == 0) + (budget % eval_every(budget, eval_min) != 0))
+    every = np.array([eval_every(int(v), eval_min, per_doubling) for v in s])
+    return int(np.count_nonzero(s % every == 0) + (budget % eval_every(budget, eval_min, per_doubling) != 0))
 
 
 def chance(v: int, k: int, level: float = LEARNED) -> float:
@@ -234,8 +234,9 @@ def runs_of(frame: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
         curve = curve.sort_values("step")
         first = curve.iloc[0]
         d, budget = int(first["cfg_d"]), int(first["cfg_max_steps"])
-        eval_min = int(first["cfg_eval_min"]) if "cfg_eval_min" in curve and pd.notna(first["cfg_eval_min"]) else 10
-        v, k = holdout_size(d), evaluations(budget, eval_min)
+        schedule = [int(first[f"cfg_{name}"]) if f"cfg_{name}" in curve and pd.notna(first[f"cfg_{name}"]) else dflt
+                    for name, dflt in (("eval_min", 10), ("eval_per_doubling", 20))]
+        v, k = holdout_size(d), evaluations(budget, *schedule)
         level = guarded_level(v, k, alpha)
         hit = first_step_above(curve, level) if level is not None else math.nan
         rows.append({"run": run, "d": d, "supervision": str(first["cfg_supervision"]), "seed": int(first["cfg_seed"]),
