@@ -48,7 +48,8 @@ must come out "consistent".
 Why the quick sizes decide. GD at d = 4, 6, 8 and SGD at d = 6, 8, 10 with 3 seeds each: every
 sub-task run learns well inside its budget at these sizes, and the end-to-end runs learn at least at the
 smaller sizes, so both rates are identified and their intervals are finite; the budgets censor only the
-slowest end-to-end runs. Quick is about 45 s with 2 workers on an idle 2-core CPU; ``--full`` adds d = 10, 12
+slowest end-to-end runs. Quick measured 35 s of CPU time in all (36 runs on 2 single-thread workers; 86 s
+wall on the shared 2-core machine at load ~5); ``--full`` adds d = 10, 12
 (GD) and 12, 14 (SGD), five seeds and larger budgets. Single-run step counts vary across CPUs (floating-point
 differences move the escape from the plateau): the distribution over seeds is what is decided.
 

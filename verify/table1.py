@@ -45,8 +45,9 @@ batch 32; the seeds of one size train as one batched stack, ``numerics.transform
 sub-task runs pass 60% within about 100-300 steps and the end-to-end runs take from about 100 steps at
 8 bits to more than their 1500-step budget at 11, so both rates are identified with finite intervals and
 the censoring carries the largest sizes; FIG4 uses the runs at >= 12 bits (v >= 512 validation inputs,
-where 60% is itself the guarded level; chance bound in the evidence). About 100 s with 2 workers on an
-idle 2-core CPU. ``--full`` trains larger sizes and budgets; ``--store DIR`` reads the runs of a results store instead
+where 60% is itself the guarded level; chance bound in the evidence). Measured: about 140 s of CPU time
+in all (8 stacks on 2 single-thread workers), 242 s wall in the main job on the shared 2-core machine at
+load 5-9. ``--full`` trains larger sizes and budgets; ``--store DIR`` reads the runs of a results store instead
 (``python -m numerics.sweep specs/table1.toml`` writes ``results/table1``): the same runs give the same
 verdict from any path. Single-run step counts vary across CPUs (floating-point differences move the escape
 from the plateau): the distribution over seeds is what is decided.
