@@ -39,7 +39,8 @@ def _inside(G: torch.Tensor, grad: torch.Tensor, sigma: float) -> torch.Tensor:
     s = G - grad
     bb = s - G
     e = (G - (s - bb)) + (-grad - bb)
-    return torch.isfinite(s) & ((s.abs() < sigma) | ((s.abs() == sigma) & (s * e <= 0)))
+    # signs compared directly: the product s * e underflows to 0 for tiny sigma (a false 'inside')
+    return torch.isfinite(s) & ((s.abs() < sigma) | ((s.abs() == sigma) & (torch.sign(s) * torch.sign(e) <= 0)))
 
 
 def _into_ball(G: torch.Tensor, grad: torch.Tensor, sigma: float) -> torch.Tensor:

@@ -20,6 +20,7 @@ sigmas = st.floats(min_value=0.0, max_value=1e300, allow_nan=False, allow_infini
 @example(grad=np.array([0.0, 1e-300, -1e300, 1.0, 2.5]), sigma=5e-324, seed=0)
 @example(grad=np.array([1.0, -1.0, 0.1, 0.3]), sigma=0.1, seed=1)
 @example(grad=np.array([1e308, -1e308]), sigma=1e308, seed=2)
+@example(grad=np.array([3.335560990257432e-183]), sigma=1.3197638915388482e-173, seed=0)  # s * e underflows
 def test_every_oracle_stays_in_the_sigma_ball(name, grad, sigma, seed):
     g = torch.as_tensor(grad)
     G = oracles.apply(name, g, sigma, torch.Generator().manual_seed(seed))
