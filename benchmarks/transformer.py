@@ -57,9 +57,8 @@ from numerics.transformer import (
     optimizer,
     seq_length,
 )
-
-REPO = Path(__file__).resolve().parents[1]
-SPEC = REPO / "specs" / "table1.toml"
+from verify.table1 import FULL_SPEC as SPEC
+from verify.table1 import REPO
 
 
 def _load() -> str:

@@ -38,8 +38,6 @@ from typing import Any
 from numerics import store
 from numerics.transformer import Config
 
-REPO = Path(__file__).resolve().parents[1]
-
 
 class SpecError(ValueError):
     """A spec that cannot be expanded (bad TOML, unknown field, bad value)."""
