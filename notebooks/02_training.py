@@ -41,7 +41,7 @@ from verify import finite_width, rates, stats
 SMALL = os.environ.get("VERIFY_NOTEBOOK_SMALL") == "1"
 rates_cfg = (rates.Config(d=4, widths=(16, 32, 64), steps=6, oracles=("inflate",)) if SMALL
              else rates.Config.quick())
-fw_cfg = (finite_width.Config(ds=(4, 6, 8), inputs=4, steps=2, lin_d=4, lin_widths=(16, 32, 64),
+fw_cfg = (finite_width.Config(d=(4, 6, 8), inputs=4, steps=2, lin_d=4, lin_widths=(16, 32, 64),
                               lin_cs=(2**-8, 2**-6, 2**-4, 2**-2, 1.0)) if SMALL else finite_width.Config.quick())
 steps = rates.measure(rates_cfg)
 steps.groupby(["algorithm", "oracle", "m"]).size()

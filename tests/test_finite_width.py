@@ -14,7 +14,7 @@ from numerics import probes, rnn
 from verify import cli
 from verify import finite_width as fw
 
-SMALL = fw.Config(ds=(4, 6, 8), seeds=(0, 1, 2), inputs=4, steps=2, lin_widths=(16, 32, 64), lin_d=4,
+SMALL = fw.Config(d=(4, 6, 8), seeds=(0, 1, 2), inputs=4, steps=2, lin_widths=(16, 32, 64), lin_d=4,
                   lin_cs=(2**-8, 2**-6, 2**-4, 2**-2, 1.0))
 
 
@@ -105,7 +105,7 @@ def test_bounds_are_measured_along_the_run(small_data):
     b = small_data.bounds
     assert sorted(set(b.step)) == [0, 1, 2]
     assert (b[b.step > 0].rho > 0).all()
-    assert sorted(set(b["T"])) == sorted(fw.task(d).T for d in SMALL.ds)
+    assert sorted(set(b["T"])) == sorted(fw.task(d).T for d in SMALL.d)
 
 
 def test_lin_error_is_second_order_small_at_the_smallest_radius(small_data):
@@ -127,7 +127,7 @@ def test_controls_flip_on_measured_data(small_data):
 
 def test_config_validation_and_cli():
     with pytest.raises(ValueError, match=">= 3 distinct"):
-        fw.measure(fw.Config(ds=(6, 12)))
+        fw.measure(fw.Config(d=(6, 12)))
     with pytest.raises(ValueError, match=">= 5 distinct radii"):
         fw.measure(fw.Config(lin_cs=(0.1, 0.2, 0.3)))
     assert cli.guarded(fw.main, ["--lin-widths", "64", "128"]) == 2

@@ -29,7 +29,7 @@ def test_chain_order():
 
 
 def test_finding_compares_errors_against_autograd_and_controls_flip():
-    config = gradient.Config(m=12, seed=(0, 1), scale=(1.0,))
+    config = gradient.Config(m=12, seeds=(0, 1), scale=(1.0,))
     (finding,) = gradient.check(config)
     assert finding.part == "eq. 76"
     printed, ours, explicit = finding.comparisons[:3]

@@ -62,7 +62,7 @@ def test_logistic_variance_is_a_quarter_of_the_character_variance():
 
 
 def test_bound_compared_per_model_and_the_control_flips(one_thread):
-    (finding,) = l14.check(l14.Config(d=(4, 6), m=8, seed=(0, 1)))
+    (finding,) = l14.check(l14.Config(d=(4, 6), m=8, seeds=(0, 1)))
     deciding = [c for c in finding.comparisons if c.role == "check"]
     assert [(c.params["d"], c.params["seed"]) for c in deciding] == [(4, 0), (4, 1), (6, 0), (6, 1)]
     rows = finding.details["rows"]

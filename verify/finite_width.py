@@ -39,7 +39,7 @@ r^{4/3}, so (i) has real power; (ii) has a wide margin (the bound's sqrt(m) log 
 Not tested: the T^10 of Lemma 8 (one T), the probabilities, other W than W0 for LIN, and all 2^d inputs (we
 sample 8; the lemmas' "for all x" is a union bound).
 
-Run: ``python -m verify.finite_width [--ds 6 12 22] [--seeds 0 1 2] [--lin-widths 64 256 1024] [--full]``.
+Run: ``python -m verify.finite_width [--d 6 12 22] [--seeds 0 1 2] [--lin-widths 64 256 1024] [--full]``.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ LIN_R_EXPONENT = 4 / 3
 class Config:
     """Sizes of the LIN / OUT / GRAD check (fields are the CLI flags)."""
 
-    ds: tuple[int, ...] = field(default=(6, 12, 22), metadata={
+    d: tuple[int, ...] = field(default=(6, 12, 22), metadata={
         "help": "parity sizes d for GRAD/OUT (T = 3d/2 - 2 from the circuit; >= 3 distinct)", "range": (4, 62)})
     width_factor: float = field(default=1.0, metadata={"help": "GRAD/OUT width m = ceil(width_factor T^2)",
                                                        "range": (1.0, 64.0)})
@@ -90,11 +90,11 @@ class Config:
 
     @classmethod
     def full(cls) -> Config:
-        return cls(ds=(6, 12, 22, 44), seeds=(0, 1, 2, 3, 4), steps=16, lin_widths=(64, 256, 1024, 4096))
+        return cls(d=(6, 12, 22, 44), seeds=(0, 1, 2, 3, 4), steps=16, lin_widths=(64, 256, 1024, 4096))
 
     def validate(self) -> None:
-        if len(set(self.ds)) < 3 or len(set(self.lin_widths)) < 3 or len(set(self.seeds)) < 3:
-            raise ValueError(f"fits need >= 3 distinct --ds, --lin-widths and --seeds, got {list(self.ds)}, "
+        if len(set(self.d)) < 3 or len(set(self.lin_widths)) < 3 or len(set(self.seeds)) < 3:
+            raise ValueError(f"fits need >= 3 distinct --d, --lin-widths and --seeds, got {list(self.d)}, "
                              f"{list(self.lin_widths)}, {list(self.seeds)}")
         if len(set(self.lin_cs)) < 5:
             raise ValueError(f"--lin-cs needs >= 5 distinct radii, got {list(self.lin_cs)}")
@@ -110,7 +110,7 @@ def measure_bounds(config: Config, progress: bool = False) -> pd.DataFrame:
     """GRAD / OUT: per (T, seed, step of an Algorithm 2 run) the max over inputs and positions t = d..T of
     ‖∇_W f_t‖_F and |f_t|, with the radius rho = ‖W - W0‖_F."""
     rows = []
-    grid = [(d, s) for d in sorted(set(config.ds)) for s in config.seeds]
+    grid = [(d, s) for d in sorted(set(config.d)) for s in config.seeds]
     for d, seed in tqdm(grid, desc="GRAD/OUT", disable=None if progress else True):
         circuit = task(d)
         T = circuit.T
@@ -289,7 +289,7 @@ def controls(findings: list[Finding], data: Data | None = None) -> list[Control]
     if data is None:
         data = _MEASURED.get(id(findings))
     if data is None:
-        data = measure(Config(ds=(6, 8, 12), lin_widths=(16, 32, 64), inputs=4, steps=2))
+        data = measure(Config(d=(6, 8, 12), lin_widths=(16, 32, 64), inputs=4, steps=2))
     exp = planted_exponential(data.bounds)
     return [
         Control("LIN", "a linearisation error linear in r (slope 1), as from a wrong gradient",

@@ -72,7 +72,7 @@ class Config:
     """Sizes of the eq. 76 check (fields are the CLI flags)."""
 
     m: int = field(default=24, metadata={"help": "RNN width", "range": (2, 512)})
-    seed: tuple[int, ...] = field(default=(0, 1, 2), metadata={"help": "random circuits / initialisations",
+    seeds: tuple[int, ...] = field(default=(0, 1, 2), metadata={"help": "random circuits / initialisations",
                                                                  "range": (0, 2**31 - 1)})
     d: int = field(default=6, metadata={"help": "inputs of the random circuits", "range": (2, 16)})
     gates: int = field(default=6, metadata={"help": "gates of the random circuits", "range": (1, 32)})
@@ -84,7 +84,7 @@ class Config:
 
     @classmethod
     def full(cls) -> Config:
-        return cls(m=64, seed=tuple(range(8)), scale=(0.5, 1.0, 1.5, 3.0))
+        return cls(m=64, seeds=tuple(range(8)), scale=(0.5, 1.0, 1.5, 3.0))
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def measure(config: Config) -> Data:
     worst: dict[str, float] = {}
     cases = 0
     with threads(1):
-        for seed in dict.fromkeys(config.seed):
+        for seed in dict.fromkeys(config.seeds):
             circuit = random_circuit(config.d, config.gates, seed)
             x = np.random.default_rng(seed).integers(0, 2, size=(1, config.d))
             z = torch.as_tensor(build(circuit, x, "subtasks").z[0])
@@ -148,7 +148,7 @@ def decide(data: Data) -> list[Finding]:
               for name, err in data.worst.items()
               if name not in {data.printed, data.ours, "corrected, explicit products"}]
     return [Finding("GRAD", "exact", tuple(comps), part="eq. 76",
-                    scope=f"float64, random circuits of seeds {list(cfg.seed)}, every position t, autograd reference",
+                    scope=f"float64, random circuits of seeds {list(cfg.seeds)}, every position t, autograd reference",
                     printed="grad_W f_t = sum_(i=1..t) prod_(j=t..i+1) (W^T D_j) B D_i h_i(z) (ill-typed: B in R^m "
                             "times D_i in R^(m x m))",
                     corrected="grad_W f_t = sum_(i=1..t) D_i (W^T D_(i+1)) ... (W^T D_t) B h_(i-1)^T",
@@ -162,7 +162,7 @@ def check(config: Config | None = None) -> list[Finding]:
 
 def controls(findings: list[Finding]) -> list[Control]:
     """The printed form planted as ours (fails), and ours planted as the print (holds), on small fresh data."""
-    data = measure(Config(m=8, seed=(0,), scale=(1.0,)))
+    data = measure(Config(m=8, seeds=(0,), scale=(1.0,)))
     return [Control("GRAD", "eq. 76 as printed planted as our closed form", decide(replace(data, ours="printed"))[0],
                     part="eq. 76"),
             Control("GRAD", "our closed form planted as the print", decide(replace(data, printed="corrected"))[0],

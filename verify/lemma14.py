@@ -83,7 +83,7 @@ class Config:
     d: tuple[int, ...] = field(default=(4, 6, 8, 10), metadata={
         "help": "even input lengths d (the whole class of C(d, d/2) subsets, all 2^d inputs)", "range": (4, 14)})
     m: int = field(default=32, metadata={"help": "RNN width", "range": (2, 512)})
-    seed: tuple[int, ...] = field(default=(0, 1, 2), metadata={"help": "initialisation seeds",
+    seeds: tuple[int, ...] = field(default=(0, 1, 2), metadata={"help": "initialisation seeds",
                                                                  "range": (0, 2**31 - 1)})
 
     @classmethod
@@ -92,7 +92,7 @@ class Config:
 
     @classmethod
     def full(cls) -> Config:
-        return cls(d=(4, 6, 8, 10, 12), m=64, seed=(0, 1, 2, 3, 4))
+        return cls(d=(4, 6, 8, 10, 12), m=64, seeds=(0, 1, 2, 3, 4))
 
 
 LABELS = ("parity class", "correlated")
@@ -116,7 +116,7 @@ def measure(config: Config, labels: str = "parity class") -> list[dict]:
         size = math.comb(d, d // 2)
         first_pairs = [S[:2] for S in parity_class(d)]
         pair_share = max(first_pairs.count(q) for q in set(first_pairs)) / size
-        for seed in dict.fromkeys(config.seed):
+        for seed in dict.fromkeys(config.seeds):
             W0, fz = rnn.init(config.m, seed)
             J = ntk.gradients(W0, fz, x, d).reshape(len(x), -1)
             p = rnn.outputs(W0, fz, x)[:, d - 1]
@@ -167,7 +167,7 @@ def controls(findings: list[Finding]) -> list[Control]:
     """The class replaced by |H| labels +-(-1)^(x_1) (perfectly correlated, not orthogonal): Bessel no longer
     applies and at d = 10 the variance exceeds eq. 90's bound, so the rule must fail."""
     with threads(1):
-        planted = measure(Config(d=(8, 10), m=32, seed=(0,)), labels="correlated")
+        planted = measure(Config(d=(8, 10), m=32, seeds=(0,)), labels="correlated")
     return [Control("L14", "a class of |H| labels +-(-1)^(x_1) (correlated, not orthogonal), d = 8, 10",
                     decide(planted)[0])]
 
