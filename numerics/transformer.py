@@ -419,7 +419,8 @@ def summarize(curve: pd.DataFrame) -> dict[str, float]:
     accuracy (NaN when not reached), their difference, the final step and the test accuracy at the end."""
     t60, t95 = first_step_above(curve, LEARNED), first_step_above(curve, SOLVED)
     return {"iters_60": t60, "iters_95": t95, "transition": t95 - t60, "steps": float(curve["step"].iloc[-1]),
-            "test_acc": float(curve["test_acc"].iloc[-1]), "seconds": float(curve["seconds"].iloc[-1])}
+            "test_acc": float(curve["test_acc"].iloc[-1]),
+            "seconds": float(curve["seconds"].iloc[-1]) if "seconds" in curve else math.nan}
 
 
 # ----------------------------------------------------------------------------------------------------

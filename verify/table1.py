@@ -68,7 +68,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from numerics import store
-from numerics.transformer import LEARNED, SOLVED, eval_every, first_step_above, holdout_size
+from numerics.transformer import LEARNED, eval_every, first_step_above, holdout_size, summarize
 from verify import cli, stats
 from verify.evidence import NOT_CHECKED, Control, Finding, compare
 from verify.gap_rnn import Arm, gap_comparisons
@@ -240,12 +240,12 @@ def runs_of(frame: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
         v, k = holdout_size(d), evaluations(budget, *schedule)
         level = guarded_level(v, k, alpha)
         hit = first_step_above(curve, level) if level is not None else math.nan
+        summary = summarize(curve)  # one source for a curve's Table 1 / Figure 4 numbers
         rows.append({"run": run, "d": d, "supervision": str(first["cfg_supervision"]), "seed": int(first["cfg_seed"]),
                      "budget": budget, "v": v, "k": k, "level": math.nan if level is None else level,
                      "steps": hit if math.isfinite(hit) else float(budget), "observed": bool(math.isfinite(hit)),
-                     "iters_60": first_step_above(curve, LEARNED), "iters_95": first_step_above(curve, SOLVED),
-                     "chance_60": chance(v, k), "test_acc": float(curve["test_acc"].iloc[-1]),
-                     "last_step": int(curve["step"].iloc[-1])})
+                     "iters_60": summary["iters_60"], "iters_95": summary["iters_95"],
+                     "chance_60": chance(v, k), "test_acc": summary["test_acc"], "last_step": int(summary["steps"])})
     return pd.DataFrame(rows)
 
 
