@@ -224,3 +224,17 @@ def test_cli_foreign_shard_is_one_line_exit_2(tmp_path, capsys):
 def test_cli_bad_input_is_one_line_exit_2(capsys, args):
     code, err = _run_main(capsys, *args)
     assert code == 2 and len(err) == 1 and "error" in err[0]
+
+
+def test_tab1_figure_shows_both_arms_the_fitted_laws_and_table_1():
+    from verify.figures import from_finding
+
+    tab1 = next(f for f in _decide(GAP, "gap") if f.id == "TAB1")
+    (fig,) = from_finding(tab1)
+    names = [s.name for s in fig.series]
+    assert any(n.startswith("sub-task runs") for n in names) and any(n.startswith("end-to-end runs") for n in names)
+    fitted = next(s for s in fig.series if s.name.startswith("end-to-end fit"))
+    rate = tab1.comparisons[0].measured
+    assert math.log(fitted.y[-1] / fitted.y[0]) / (fitted.x[-1] - fitted.x[0]) == pytest.approx(rate)
+    paper = next(s for s in fig.series if s.name == "paper, without")
+    assert dict(zip(paper.x, paper.y, strict=True)) == {float(k): float(v) for k, v in table1.PAPER_WITHOUT.items()}

@@ -70,6 +70,7 @@ import numpy as np
 from numerics.oracles import ORACLES
 from verify import cli, stats
 from verify.evidence import NOT_CHECKED, Comparison, Control, Finding, compare
+from verify.figures import Figure, Series
 
 CLAIMS = ("T4",)
 SUB, E2E = "subtasks", "end_to_end"
@@ -288,6 +289,30 @@ def gap_comparisons(sub: Arm, e2e: Arm, *, source: str, params: dict[str, Any], 
     return comps + _count_comparisons(sub, e2e, source, params), why, fits
 
 
+def gap_figure(sub: Arm, e2e: Arm, fits: dict[str, Any], title: str,
+               paper: dict[str, dict[int, float]] | None = None) -> Figure:
+    """Steps to learn against d for both arms (every run; a censored run sits at its budget), the fitted
+    laws (sub-tasks a + p ln d, end-to-end a + r d, on the log scale) and, when given, the paper's numbers."""
+    series = []
+    for name, arm in (("sub-task runs", sub), ("end-to-end runs", e2e)):
+        for tag, mask in (("learned", arm.observed), ("censored", ~arm.observed)):
+            if mask.any():
+                series.append(Series(f"{name} ({tag})", tuple(arm.d[mask]), tuple(arm.steps[mask])))
+    laws = (("subtasks_power", sub, math.log, "sub-task fit d^{:.2f}"),
+            ("end_to_end_rate", e2e, float, "end-to-end fit e^({:.2f} d)"))
+    for key, arm, transform, label in laws:
+        fit = fits.get(key)
+        if fit and math.isfinite(fit["slope"]) and len(arm.d):
+            ds = tuple(float(v) for v in np.unique(arm.d))
+            ys = tuple(math.exp(fit["intercept"] + fit["slope"] * transform(v)) for v in ds)
+            series.append(Series(label.format(fit["slope"]), ds, ys, style="line"))
+    for name, values in (paper or {}).items():
+        series.append(Series(f"paper, {name}", tuple(float(k) for k in values), tuple(float(v) for v in
+                                                                                         values.values()),
+                             style="line"))
+    return Figure(title, "d (input bits)", "steps to learn", tuple(series), log_y=True)
+
+
 def _count_comparisons(sub: Arm, e2e: Arm, source: str, params: dict[str, Any]) -> list[Comparison]:
     """Context: per arm and size, the runs learned and their median steps."""
     out = []
@@ -333,8 +358,9 @@ def decide_arms(sub: Arm, e2e: Arm, *, part: str, scope: str, params: dict[str, 
                 details: dict[str, Any] | None = None) -> Finding:
     """The T4 finding of one part from its two arms (the rule of the module docstring)."""
     comps, why, fits = gap_comparisons(sub, e2e, source="Thm. 4, Cor. 1", params=params, reps=reps)
+    figure = gap_figure(sub, e2e, fits, f"T4, {part}: steps to learn vs d")
     return Finding("T4", "empirical", tuple(comps), part=part, scope=scope, not_checked=why,
-                   details={"fits": fits, **(details or {})})
+                   details={"fits": fits, "figures": [figure.to_json()], **(details or {})})
 
 
 def decide(data: Data) -> list[Finding]:

@@ -71,7 +71,7 @@ from numerics import store
 from numerics.transformer import LEARNED, eval_every, first_step_above, holdout_size, summarize
 from verify import cli, stats
 from verify.evidence import NOT_CHECKED, Control, Finding, compare
-from verify.gap_rnn import Arm, gap_comparisons
+from verify.gap_rnn import Arm, gap_comparisons, gap_figure
 
 CLAIMS = ("TAB1", "FIG4", "T4")
 
@@ -338,8 +338,10 @@ def _gap_finding(data: Data, cid: str, part: str, source: str, comps: list, why:
              f"(d: v, level) {', '.join(f'{d}: {v}, {lv:.3f}' for d, v, lv in sizes)} (chance < {ALPHA} over the "
              f"run's evaluations), right-censored at the budget; single-run step counts vary across CPUs, the "
              "distribution over seeds is decided")
+    paper = {"with supervision": PAPER_WITH, "without": PAPER_WITHOUT} if cid == "TAB1" else None
+    figure = gap_figure(sub, e2e, fits, f"{cid}{', ' + part if part else ''}: decoder steps to learn vs d", paper)
     return Finding(cid, "empirical", tuple(comps), part=part, scope=scope, not_checked=why,
-                   details={"fits": fits, "runs": runs.to_dict("records")})
+                   details={"fits": fits, "runs": runs.to_dict("records"), "figures": [figure.to_json()]})
 
 
 def _fig4_finding(data: Data) -> Finding:
