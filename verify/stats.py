@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import optimize, special, stats
@@ -134,14 +134,12 @@ def censored_fit(x: Sequence[float], steps: Sequence[float], observed: Sequence[
     The interval is NaN when the data cannot identify the slope (fewer than two distinct x with an
     observed run, or most bootstrap refits unidentified): a rule on it then cannot hold.
     """
+    point = censored_mle(x, steps, observed, level)
+    if math.isnan(point.slope):
+        return point
     xa = np.asarray(x, float)
     logt = np.log(np.asarray(steps, float))
     ob = np.asarray(observed, bool)
-    if not (xa.shape == logt.shape == ob.shape) or xa.size < 2:
-        raise ValueError("x, steps and observed must be paired, with at least 2 runs")
-    if len(np.unique(xa[ob])) < 2:
-        return Fit(math.nan, math.nan, (math.nan, math.nan), level, int(xa.size), "aft-lognormal")
-    theta, ll = _aft_mle(xa, logt, ob)
     groups = [np.flatnonzero(xa == v) for v in np.unique(xa)]
     rng = np.random.default_rng(seed)
     slopes = []
@@ -158,7 +156,7 @@ def censored_fit(x: Sequence[float], steps: Sequence[float], observed: Sequence[
     else:
         lo, hi = np.quantile(finite, [0.5 - level / 2, 0.5 + level / 2])
         ci = (float(lo), float(hi))
-    return Fit(float(theta[1]), float(theta[0]), ci, level, int(xa.size), "aft-lognormal", ll)
+    return replace(point, slope_ci=ci)
 
 
 def censored_mle(x: Sequence[float], steps: Sequence[float], observed: Sequence[bool], level: float = LEVEL) -> Fit:
