@@ -41,6 +41,13 @@ The free-running generation used for evaluation is the mode's own inference path
 ``direct``/``cot``/``teacher``; rounded, filtered and block-causal for ``selfcons``.
 Everything is vectorised over the full batch: the input part of every node's score is one matrix product
 (n x d)(d x (k-1)); the generated part adds one (n x i) product per node (causal) or per level (block).
+
+Gradients: ``loss_and_grad`` is an analytic forward/backward (``_fast``: the generated states kept as a ``(k-1, n)``
+buffer, a reverse recursion through the free-running chain, the softmax's backward on the node rows, the link's
+value and derivative in one in-place pass, ``LINK_GRADS``); ``loss_and_grad_reference`` is autograd through
+``forward_reference``, the slow reference it is tested against (equal to float rounding, every mode and link).
+Autograd over the many small elementwise ops of phi and the k^2/2 chain nodes cost 3-8x more per step at the
+paper's sizes (``python -m benchmarks.kim_suzuki``).
 """
 
 from __future__ import annotations
@@ -72,7 +79,36 @@ def identity_link(t: torch.Tensor) -> torch.Tensor:
     return t
 
 
+def _phi_into(s: torch.Tensor, value: torch.Tensor, deriv: torch.Tensor) -> None:
+    """phi(s) into ``value`` and phi'(s) into ``deriv`` without temporaries (the fast path's form).
+
+    With w = min(|t|, 1) - 1/2 in [-1/2, 1/2], phi(t) = 4 w (1 - |w|) (it is 4w^2 + 4w = 4t^2 - 1 on |t| < 1/2 and
+    4w - 4w^2 = -4|t|^2 + 8|t| - 3 on 1/2 <= |t| <= 1: phi is even) and phi'(t) = sign(t) (4 - 8|w|), which is 0 at
+    t = 0 and outside [-1, 1] (as ``phi``'s clamp gives)."""
+    torch.abs(s, out=value).clamp_(max=1.0).sub_(0.5)  # w
+    torch.abs(value, out=deriv)  # |w|
+    value.addcmul_(value, deriv, value=-1.0).mul_(4.0)  # 4 w (1 - |w|)
+    torch.copysign(deriv.mul_(-8.0).add_(4.0), s, out=deriv)
+
+
+def _identity_into(s: torch.Tensor, value: torch.Tensor, deriv: torch.Tensor) -> None:
+    """The identity link and its derivative 1."""
+    value.copy_(s)
+    deriv.fill_(1.0)
+
+
 LINKS: dict[str, Link] = {"phi": phi, "identity": identity_link}
+LINK_GRADS: dict[Link, Callable[[torch.Tensor, torch.Tensor, torch.Tensor], None]] = {
+    phi: _phi_into, identity_link: _identity_into}
+"""Each link with its in-place value-and-derivative form ``(s, value, deriv)``: the analytic forward/backward
+(``loss_and_grad``) needs it; a link not listed here falls back to the autograd reference."""
+
+
+def link_and_grad(link: Link, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(link(t), link'(t))`` by the link's form in ``LINK_GRADS``."""
+    value, deriv = torch.empty_like(t), torch.empty_like(t)
+    LINK_GRADS[link](t, value, deriv)
+    return value, deriv
 
 
 # ------------------------------------------------------------------------------------------------ tree
@@ -203,10 +239,11 @@ def _mode_mask(mode: str) -> str:
     return "block" if mode == "selfcons" else "causal"
 
 
-def forward(W: torch.Tensor, Z: torch.Tensor, t: Tree, mode: str, link: Link = phi,
-            tau: float = FILTER_TAU) -> torch.Tensor:
+def forward_reference(W: torch.Tensor, Z: torch.Tensor, t: Tree, mode: str, link: Link = phi,
+                      tau: float = FILTER_TAU) -> torch.Tensor:
     """Node outputs xhat ``(n, k-1)`` of ``mode`` on sequences ``Z`` ``(n, N)`` (only the inputs are read,
-    except under teacher forcing, where every node reads the true earlier states)."""
+    except under teacher forcing, where every node reads the true earlier states), differentiable in W by
+    autograd: the slow reference of ``forward`` / ``loss_and_grad``."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     A = attention(W, t, _mode_mask(mode))
@@ -248,23 +285,153 @@ def loss(xhat: torch.Tensor, Z: torch.Tensor, t: Tree, mode: str) -> torch.Tenso
     return ((xhat - target) ** 2).mean(dim=0).sum() / (2 * (t.k - 1))
 
 
-def loss_and_grad(W: torch.Tensor, Z: torch.Tensor, t: Tree, mode: str, link: Link = phi,
-                  chunk: int = 1 << 16) -> tuple[float, torch.Tensor]:
-    """Full-batch loss and its gradient in W (autograd), accumulated over chunks of the batch.
+def loss_and_grad_reference(W: torch.Tensor, Z: torch.Tensor, t: Tree, mode: str, link: Link = phi,
+                            chunk: int | None = None) -> tuple[float, torch.Tensor]:
+    """Full-batch loss and its gradient in W by autograd through ``forward_reference`` (the slow reference of
+    ``loss_and_grad``), accumulated over chunks of the batch (``None``: one chunk).
 
-    The ``selfcons`` filter is decided per chunk; use ``chunk >= n`` to decide it on the whole batch.
+    The ``selfcons`` filter is decided per chunk.
     """
     n = Z.shape[0]
+    chunk = n if chunk is None else chunk
     grad = torch.zeros_like(W)
     total = 0.0
     for lo in range(0, n, chunk):
         Wr = W.detach().clone().requires_grad_(True)
         Zc = Z[lo:lo + chunk]
-        value = loss(forward(Wr, Zc, t, mode, link), Zc, t, mode) * (Zc.shape[0] / n)
+        value = loss(forward_reference(Wr, Zc, t, mode, link), Zc, t, mode) * (Zc.shape[0] / n)
         (g,) = torch.autograd.grad(value, Wr, allow_unused=True)
         if g is not None:
             grad += g
         total += float(value.detach())
+    return total, grad
+
+
+# ------------------------------------------------------------------------------------------------ fast path
+def _level_ranges(t: Tree) -> list[tuple[int, int]]:
+    """Per level 1..log2 k, the node range [lo, hi) (nodes are ordered level by level)."""
+    out = []
+    for lev in range(1, t.levels + 1):
+        idx = t.nodes_of(lev)
+        out.append((idx[0], idx[-1] + 1))
+    return out
+
+
+def _fast(W: torch.Tensor, ZT: torch.Tensor, t: Tree, mode: str, link: Link, tau: float,
+          need_grad: bool) -> tuple[torch.Tensor, float, torch.Tensor | None]:
+    """The analytic forward (and backward) of the model on transposed sequences ``ZT`` ``(N, n)``.
+
+    Node scores s = V A^T with V the tokens each node reads: the true states (teacher), the inputs and the
+    rounded, filtered generated states (selfcons, no gradient through them), or the inputs and the generated
+    outputs o_j = link(s_j) (direct / cot, with gradient through them). Generated states are a ``(k-1, n)``
+    buffer, so each node's chain term is one matvec. Backward: g_s = g_o link'(s), where for direct / cot
+    g_o_i = dL/do_i + sum_{l > i} A[l, d+i] g_s_l (reverse recursion); grad_A = G_s V; then the softmax's
+    backward dW = A * (dA - rowsum(A * dA)) on the node rows (zero where masked: A is 0 there).
+
+    Returns the outputs ``(k-1, n)``, the loss, and the gradient ``(N, N)`` (``None`` unless ``need_grad``).
+    """
+    into = LINK_GRADS[link]
+    d, m = t.d, t.k - 1
+    n = ZT.shape[1]
+    A = attention(W, t, _mode_mask(mode)).to(ZT.dtype)
+    X = ZT[d:]  # (m, n): the true states
+    if mode == "teacher":
+        S = A @ ZT
+        O, D = torch.empty_like(S), torch.empty_like(S)
+        for i in range(m):  # row by row: each row's passes stay in cache
+            into(S[i], O[i], D[i])
+        R = X
+    elif mode in ("direct", "cot"):
+        S = A[:, :d] @ ZT[:d]  # (m, n): every node's score from the inputs
+        O = torch.empty_like(S)
+        D = torch.empty_like(S)
+        for i in range(m):
+            if i:
+                S[i].addmv_(O[:i].T, A[i, d:d + i])
+            into(S[i], O[i], D[i])
+        R = O
+    else:  # selfcons: block-causal, level by level; rounded, filtered tokens fed on without gradient
+        S = A[:, :d] @ ZT[:d]
+        O = torch.zeros_like(S)
+        D = torch.zeros_like(S)
+        R = torch.zeros_like(S)  # the rounded tokens of the nodes generated so far
+        for lo, hi in _level_ranges(t):
+            if lo:
+                S[lo:hi].addmm_(A[lo:hi, d:d + lo], R[:lo])
+            for i in range(lo, hi):
+                into(S[i], O[i], D[i])
+            R[lo:hi] = torch.sign(O[lo:hi])
+            if not bool((1.0 - R[lo:hi].mean(dim=1) ** 2 >= tau).all()):
+                break  # outputs of the higher levels stay zero (D = 0: no gradient)
+    err = O - X
+    if mode == "direct":
+        value = 0.5 * float(err[-1].square().mean())
+    else:
+        value = float(err.square().mean(dim=1).sum()) / (2 * m)
+    if not need_grad:
+        return O, value, None
+    if mode == "direct":
+        gO = torch.zeros_like(O)
+        gO[-1] = err[-1] / n
+    else:
+        gO = err.div_(n * m)
+    if mode in ("direct", "cot"):
+        G = D  # overwritten row by row, from the last node down, by g_s
+        for i in range(m - 1, -1, -1):
+            if i < m - 1:
+                gO[i].addmv_(G[i + 1:].T, A[i + 1:, d + i])
+            G[i].mul_(gO[i])
+    else:
+        G = D.mul_(gO)
+    gA = torch.cat([G @ ZT[:d].T, G @ R.T], dim=1)  # (m, N)
+    grad = torch.zeros_like(W)
+    grad[d:] = (A * (gA - (A * gA).sum(dim=1, keepdim=True))).to(W.dtype)
+    return O, value, grad
+
+
+def forward(W: torch.Tensor, Z: torch.Tensor, t: Tree, mode: str, link: Link = phi,
+            tau: float = FILTER_TAU) -> torch.Tensor:
+    """Node outputs xhat ``(n, k-1)`` of ``mode`` on sequences ``Z`` ``(n, N)`` by the analytic forward (no
+    gradient; links without a derivative in ``LINK_GRADS`` go through ``forward_reference``)."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    if link not in LINK_GRADS:
+        with torch.no_grad():
+            return forward_reference(W, Z, t, mode, link, tau)
+    with torch.no_grad():
+        return _fast(W.detach(), Z.T.contiguous(), t, mode, link, tau, need_grad=False)[0].T
+
+
+def loss_and_grad(W: torch.Tensor, Z: torch.Tensor, t: Tree, mode: str, link: Link = phi,
+                  chunk: int | None = None, tau: float = FILTER_TAU) -> tuple[float, torch.Tensor]:
+    """Full-batch loss and its gradient in W by the analytic forward/backward (``_fast``), accumulated over chunks
+    of the batch (``None``: the whole batch at once, the default; the ``selfcons`` filter is decided per chunk).
+    Equals ``loss_and_grad_reference`` up to float rounding (tested); links without a derivative in
+    ``LINK_GRADS`` go through it."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    if link not in LINK_GRADS:
+        return loss_and_grad_reference(W, Z, t, mode, link, chunk)
+    return _loss_and_grad_T(W, Z.T.contiguous(), t, mode, link, chunk, tau)
+
+
+def _loss_and_grad_T(W: torch.Tensor, ZT: torch.Tensor, t: Tree, mode: str, link: Link, chunk: int | None,
+                     tau: float = FILTER_TAU) -> tuple[float, torch.Tensor]:
+    """``loss_and_grad`` on transposed sequences ``ZT`` ``(N, n)`` (training keeps them so)."""
+    n = ZT.shape[1]
+    chunk = n if chunk is None else chunk
+    if chunk >= n:
+        with torch.no_grad():
+            _, value, grad = _fast(W.detach(), ZT, t, mode, link, tau, need_grad=True)
+        return value, grad  # type: ignore[return-value]
+    grad = torch.zeros_like(W)
+    total = 0.0
+    with torch.no_grad():
+        for lo in range(0, n, chunk):
+            _, value, g = _fast(W.detach(), ZT[:, lo:lo + chunk].contiguous(), t, mode, link, tau, need_grad=True)
+            share = min(chunk, n - lo) / n
+            grad += g * share  # type: ignore[operator]
+            total += value * share
     return total, grad
 
 
@@ -342,14 +509,18 @@ def evaluate(W: torch.Tensor, Z: torch.Tensor, t: Tree, mode: str,
 
 
 def train(t: Tree, mode: str, *, eta: float, epochs: int, n: int, seed: int, n_eval: int = 4096,
-          every: int = 1, link: Link = phi, dtype: torch.dtype = torch.float64, chunk: int = 1 << 16,
+          every: int = 1, link: Link = phi, dtype: torch.dtype = torch.float64, chunk: int | None = None,
           progress: bool = False) -> Run:
-    """Full-batch GD from W = 0 on ``n`` seeded samples; held-out evaluation on ``n_eval`` fresh samples."""
+    """Full-batch GD from W = 0 on ``n`` seeded samples; held-out evaluation on ``n_eval`` fresh samples.
+
+    The gradient is ``loss_and_grad``'s (analytic; ``chunk = None``: the whole batch at once, so the ``selfcons``
+    filter is decided on the full batch)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     if not (eta > 0 and math.isfinite(eta)) or epochs < 0 or every < 1:
         raise ValueError("eta must be finite and > 0, epochs >= 0, every >= 1")
     Z = sample(t, n, seed, dtype)
+    ZT = Z.T.contiguous()  # the fast path's layout, made once
     Zev = sample(t, n_eval, seed + 1_000_003, dtype)
     W = init(t, dtype)
     steps, losses, lls, las, fas = [], [], [], [], []
@@ -365,7 +536,10 @@ def train(t: Tree, mode: str, *, eta: float, epochs: int, n: int, seed: int, n_e
     from tqdm.auto import tqdm
 
     for step in tqdm(range(epochs + 1), disable=None if progress else True, desc=f"{mode} k={t.k}", unit="epoch"):
-        value, grad = loss_and_grad(W, Z, t, mode, link, chunk)
+        if link in LINK_GRADS:
+            value, grad = _loss_and_grad_T(W, ZT, t, mode, link, chunk)
+        else:
+            value, grad = loss_and_grad_reference(W, Z, t, mode, link, chunk)
         if step % every == 0 or step == epochs:
             record(step, value)
         if step == epochs:

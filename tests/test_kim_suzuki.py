@@ -98,22 +98,90 @@ def _slow_selfcons(W, Z, t):
     return out
 
 
+@pytest.mark.parametrize("fwd", [ks.forward, ks.forward_reference], ids=["fast", "autograd"])
 @pytest.mark.parametrize("scale", [0.0, 3.0, 30.0])
-def test_vectorised_selfcons_matches_the_definition(scale):
+def test_vectorised_selfcons_matches_the_definition(scale, fwd):
     t = ks.random_tree(6, 4, 2)
     W = torch.randn((t.N, t.N), generator=torch.Generator().manual_seed(1), dtype=torch.float64)
     for i, (a, b) in enumerate(t.children):
         W[t.d + i, [a, b]] += scale
     Z = ks.sample(t, 16, 3)
-    torch.testing.assert_close(ks.forward(W, Z, t, "selfcons"), _slow_selfcons(W, Z, t), rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(fwd(W, Z, t, "selfcons").detach(), _slow_selfcons(W, Z, t), rtol=1e-12, atol=1e-12)
 
 
+# ------------------------------------------------------------------------------------------------ fast gradient
+@pytest.mark.parametrize("link", [ks.phi, ks.identity_link], ids=["phi", "identity"])
+def test_link_forms_equal_the_link_and_its_autograd_derivative(link):
+    """The fast path's in-place (value, derivative) against the link and autograd, on a grid through the knots
+    -1, -1/2, 0, 1/2, 1 and outside [-1, 1]."""
+    t = torch.cat([torch.linspace(-1.5, 1.5, 3001, dtype=torch.float64),
+                   torch.tensor([-1.0, -0.5, 0.0, 0.5, 1.0], dtype=torch.float64)]).requires_grad_(True)
+    (ref,) = torch.autograd.grad(link(t).sum(), t)
+    value, deriv = ks.link_and_grad(link, t.detach())
+    torch.testing.assert_close(value, link(t).detach(), rtol=0, atol=1e-15)
+    torch.testing.assert_close(deriv, ref, rtol=0, atol=1e-14)
+
+
+def _random_problem(d, v, seed, scale, boost, n):
+    t = ks.random_tree(d, 2**v, seed)
+    gen = torch.Generator().manual_seed(seed)
+    W = scale * torch.randn((t.N, t.N), generator=gen, dtype=torch.float64)
+    for i, (a, b) in enumerate(t.children):
+        W[t.d + i, [a, b]] += boost
+    return t, W, ks.sample(t, n, seed + 1)
+
+
+@given(v=st.integers(1, 3), extra=st.integers(0, 5), seed=st.integers(0, 10_000),
+       scale=st.sampled_from([0.3, 1.0, 3.0]), boost=st.sampled_from([0.0, 2.0, 6.0]), n=st.integers(1, 40),
+       mode=st.sampled_from(ks.MODES), link=st.sampled_from([ks.phi, ks.identity_link]))
+def test_fast_gradient_equals_autograd(v, extra, seed, scale, boost, n, mode, link):
+    """The analytic forward/backward (``loss_and_grad``) against autograd through ``forward_reference``, float64,
+    every mode and both links (the selfcons filter must be decided identically: the outputs agree)."""
+    t, W, Z = _random_problem(2**v + extra, v, seed, scale, boost, n)
+    with torch.no_grad():
+        out_ref = ks.forward_reference(W, Z, t, mode, link)
+    torch.testing.assert_close(ks.forward(W, Z, t, mode, link), out_ref, rtol=1e-12, atol=1e-12)
+    value, grad = ks.loss_and_grad(W, Z, t, mode, link)
+    ref_value, ref_grad = ks.loss_and_grad_reference(W, Z, t, mode, link)
+    assert value == pytest.approx(ref_value, rel=1e-12, abs=1e-13)
+    torch.testing.assert_close(grad, ref_grad, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ks.MODES)
+def test_fast_gradient_per_chunk_equals_autograd_per_chunk(mode):
+    """Chunked accumulation (the selfcons filter decided per chunk) agrees with the reference's."""
+    t, W, Z = _random_problem(10, 3, 7, 1.0, 4.0, 90)
+    value, grad = ks.loss_and_grad(W, Z, t, mode, chunk=32)
+    ref_value, ref_grad = ks.loss_and_grad_reference(W, Z, t, mode, chunk=32)
+    assert value == pytest.approx(ref_value, rel=1e-12)
+    torch.testing.assert_close(grad, ref_grad, rtol=1e-10, atol=1e-12)
+
+
+def test_fast_gradient_float32_within_float32_rounding():
+    """At the full preset's dtype the two paths differ by float32 rounding only."""
+    t, W, Z = _random_problem(24, 3, 3, 1.0, 2.0, 2000)
+    for mode in ks.MODES:
+        _, ref = ks.loss_and_grad_reference(W.float(), Z.float(), t, mode)
+        _, fast = ks.loss_and_grad(W.float(), Z.float(), t, mode)
+        assert fast.dtype == torch.float32
+        assert float((fast - ref).abs().max()) <= 1e-5 * float(ref.abs().max()), mode
+
+
+def test_unknown_link_falls_back_to_autograd():
+    t, W, Z = _random_problem(8, 2, 0, 1.0, 0.0, 20)
+    tanh = torch.tanh
+    value, grad = ks.loss_and_grad(W, Z, t, "cot", tanh)
+    ref_value, ref_grad = ks.loss_and_grad_reference(W, Z, t, "cot", tanh)
+    assert value == ref_value and torch.equal(grad, ref_grad)
+
+
+@pytest.mark.parametrize("fwd", [ks.forward, ks.forward_reference], ids=["fast", "autograd"])
 @pytest.mark.parametrize("mode", ["teacher", "cot", "direct"])
-def test_vectorised_forward_matches_the_definition(mode):
+def test_vectorised_forward_matches_the_definition(mode, fwd):
     t = ks.random_tree(6, 4, 1)
     W = torch.randn((t.N, t.N), generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     Z = ks.sample(t, 12, 2)
-    torch.testing.assert_close(ks.forward(W, Z, t, mode), _slow_forward(W, Z, t, mode), rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(fwd(W, Z, t, mode).detach(), _slow_forward(W, Z, t, mode), rtol=1e-12, atol=1e-12)
 
 
 def test_block_mask_sees_only_lower_levels():

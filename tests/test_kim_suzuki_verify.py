@@ -98,3 +98,12 @@ def test_controls_of_inconsistent_rows_plant_the_claims_pattern(tiny):
     controls = {(c.id, c.part): c for c in K.controls(findings, TINY)}
     for key in (("KS7", ""), ("KSX", "ordering")):
         assert controls[key].flipped(verdict[key]), controls[key].finding.evidence
+
+
+def test_runs_do_not_depend_on_the_worker_count():
+    """--workers 2 (spawned processes, one torch thread each) gives bit-identical runs to the serial path."""
+    small = replace(TINY, d=8, ks=(4,), etas=(15.0,), n=200, epochs=10, n_eval=128)
+    serial = K.measure_runs(small)
+    pooled = K.measure_runs(replace(small, workers=2))
+    assert list(serial) == list(pooled)
+    assert serial == pooled
