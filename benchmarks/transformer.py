@@ -20,7 +20,7 @@ shared machine's load hits them alike; ``uptime``'s load is printed: compare rat
 
     python -m benchmarks.transformer [--steps 10] [--rounds 3] [--shapes all] [--threads 1]
     python -m benchmarks.transformer --sweep [SPEC]      # time a spec end to end from a fresh store
-    python -m benchmarks.transformer --censoring STORE   # the Table 1 spec's censoring points, refitted
+    python -m benchmarks.transformer --what-if STORE     # TAB1/FIG4 from STORE, as cheaper specs would record them
     python -m benchmarks.transformer --precision STORE   # steps to learn, fp32 vs bf16 (specs/table1_bf16.toml)
 """
 
@@ -39,6 +39,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 from torch.nn import functional as F
 
@@ -259,41 +260,75 @@ def time_sweep(spec: Path, workers: int) -> int:
     return proc.returncode
 
 
-def censoring(store_dir: Path, spec: Path = SPEC, reps: int = 300) -> int:
-    """Refit the per-bit rate without supervision (log-normal AFT, right-censored, verify.stats) from the
-    stored runs of ``spec``, then with the earlier spec's censoring put back: 14 bits censored at 40K instead
-    of at this spec's budget, and 16-bit runs censored at 40K added (the earlier sweep: none of the six
-    passed 60% within 40K). Equal intervals = the shorter censoring carries the same information."""
+def thinned(frame: pd.DataFrame, per_doubling: int) -> pd.DataFrame:
+    """Stored curves as a sparser validation schedule would have recorded them: the rows at the steps
+    ``eval_every(step, eval_min, per_doubling)`` keeps (and step 0 and the budget's last step), up to the first
+    kept row at or above the run's ``stop_at``. Evaluation does not touch the training stream, so the kept rows
+    are exactly what the sparser run records. A run that stopped between two sparse evaluations would have run
+    on to the next one; that row is not stored and is written with the stop row's accuracy (``imputed`` =
+    True): the one assumption, that a run at >= 95% is still above 60% a few steps later."""
+    from numerics.transformer import eval_every
+
+    out = []
+    for _, curve in frame.groupby("run", sort=False):
+        c = curve.sort_values("step")
+        first = c.iloc[0]
+        eval_min, stop, budget = int(first["cfg_eval_min"]), float(first["cfg_stop_at"]), int(first["cfg_max_steps"])
+        on = [s in (0, budget) or s % eval_every(s, eval_min, per_doubling) == 0 for s in c["step"]]
+        kept = c[on].assign(imputed=False)
+        last = c.iloc[-1]
+        if not on[-1]:  # stopped (or hit the budget) between two sparse evaluations
+            step = int(last["step"])
+            while step < budget and step % eval_every(step, eval_min, per_doubling):
+                step += 1
+            kept = pd.concat([kept, last.to_frame().T.assign(step=step, imputed=True)], ignore_index=True)
+        hit = kept.index[(kept["val_acc"] >= stop) & (kept["step"] > 0)]
+        if len(hit):
+            kept = kept.loc[: hit[0]]
+        out.append(kept.assign(cfg_eval_per_doubling=per_doubling))
+    return pd.concat(out, ignore_index=True).astype({"step": int, "val_acc": float})
+
+
+def censored_at(frame: pd.DataFrame, supervision: str, d: int, budget: int) -> pd.DataFrame:
+    """Stored curves with the runs of (``supervision``, ``d``) cut at ``budget`` steps, as a run with that
+    budget records them (the budget row is kept when it was an evaluation; a run that ended earlier is
+    unchanged)."""
+    sel = (frame["cfg_supervision"] == supervision) & (frame["cfg_d"] == d)
+    cut = frame[~sel | (frame["step"] <= budget)].copy()
+    cut.loc[sel[~sel | (frame["step"] <= budget)], "cfg_max_steps"] = budget
+    return cut
+
+
+def what_if(store_dir: Path, reps: int = 300) -> int:
+    """The Table 1 decisions (``verify.table1``'s rule: TAB1, FIG4) refitted from the runs stored in
+    ``store_dir`` as they would have come out of cheaper specs: validation 5 instead of 10 times per
+    doubling of the step count (``thinned``), the 14-bit runs without supervision censored at 3K instead of
+    6K (``censored_at``), and both. The same decisive comparisons with the same intervals mean the cheaper
+    spec carries the same information for the rule."""
     from numerics import store
-    from numerics.transformer import LEARNED, first_step_above
-    from verify.stats import censored_fit
+    from verify import table1
 
     frame = store.load(store_dir)
-    rows = []
-    for _, curve in frame.groupby("run"):
-        first = curve.iloc[0]
-        if first["cfg_supervision"] != "end_to_end":
-            continue
-        t = first_step_above(curve.sort_values("step"), LEARNED)
-        rows.append((int(first["cfg_d"]), int(first["cfg_seed"]), t, int(first["cfg_max_steps"])))
-    if not rows:
-        raise SystemExit(f"{store_dir}: no runs without supervision")
-    rows.sort()
-    print("runs without supervision (d, seed, steps to > 60% or censored at the budget):")
-    print("  " + ", ".join(f"{d}b/{s}: {t:.0f}" if math.isfinite(t) else f"{d}b/{s}: >{b}" for d, s, t, b in rows))
-
-    def fit(extra: list[tuple[int, float, bool]], label: str, move14: float | None = None) -> None:
-        data = [(d, (t if math.isfinite(t) else (move14 if move14 and d == 14 else b)), math.isfinite(t))
-                for d, _, t, b in rows] + extra
-        f = censored_fit([x for x, _, _ in data], [s for _, s, _ in data], [o for _, _, o in data],
-                         reps=reps, seed=0)
-        print(f"  {label:<62} rate {f.slope:.3f} per bit, {f.level:.0%} interval "
-              f"[{f.slope_ci[0]:.3f}, {f.slope_ci[1]:.3f}]")
-
-    print("log steps = a + r d, censored log-normal AFT (verify.stats.censored_fit):")
-    fit([], "as stored")
-    fit([(16, 40_000.0, False)] * 3, "+ 16 bits x3 censored at 40K")
-    fit([(16, 40_000.0, False)] * 3, "+ 16 bits x3 at 40K, and 14 bits censored at 40K", move14=40_000.0)
+    base_pd = int(frame["cfg_eval_per_doubling"].iloc[0])
+    variants = {
+        f"as stored (validation {base_pd} per doubling)": frame,
+        "validation 5 per doubling": thinned(frame, 5),
+        "14 bits without supervision censored at 3K": censored_at(frame, "end_to_end", 14, 3000),
+        "both": censored_at(thinned(frame, 5), "end_to_end", 14, 3000),
+    }
+    for label, f in variants.items():
+        runs = table1.runs_of(f)
+        findings = table1.decide(table1.Data(runs, label, boot=reps))
+        evals = runs.groupby("supervision")["k"].max().to_dict()
+        imputed = int(f["imputed"].sum()) if "imputed" in f else 0
+        print(f"{label}: evaluations per run up to {evals}, imputed rows {imputed}")
+        for fd in findings[:2]:
+            print(f"  {fd.id} {fd.verdict}")
+            for c in fd.comparisons:
+                if c.role != "context":
+                    print(f"    {c.text()}")
+        steps = runs.pivot_table(index=["supervision", "d"], values="steps", aggfunc="median")["steps"]
+        print("  median steps to the level: " + ", ".join(f"{m[:3]} {d}: {v:.0f}" for (m, d), v in steps.items()))
     return 0
 
 
@@ -344,7 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spec", type=Path, default=SPEC, help="the spec whose shapes are timed")
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--sweep", action="store_true", help="time the spec end to end from a fresh store")
-    what.add_argument("--censoring", type=Path, metavar="STORE", help="refit the censoring points from STORE")
+    what.add_argument("--what-if", type=Path, metavar="STORE",
+                      help="TAB1/FIG4 refitted from STORE's runs as a sparser validation schedule and a shorter "
+                           "censoring point would have recorded them")
     what.add_argument("--precision", type=Path, metavar="STORE",
                       help="steps to learn in float32 vs bfloat16, run by run (specs/table1_bf16.toml's store)")
     parser.add_argument("--workers", type=cli.int_in(1, 256), default=2, help="sweep workers (--sweep)")
@@ -352,8 +389,8 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     if args.sweep:
         return time_sweep(args.spec, args.workers)
-    if args.censoring:
-        return censoring(args.censoring, args.spec)
+    if args.what_if:
+        return what_if(args.what_if)
     if args.precision:
         return precision(args.precision)
     stacks = spec_shapes(args.spec)

@@ -526,27 +526,38 @@ def _attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, kind: str) -> tor
     return torch.bmm(torch.softmax(s, dim=-1), v.reshape(n * heads, lk, dim)).view(n, heads, lq, dim)
 
 
-def stacked_forward(p: dict[str, torch.Tensor], u: torch.Tensor, n_layer: int, n_head: int, *, start: int = 0,
-                    dtype: torch.dtype = torch.float32, attention: str = "sdpa", cache: list | None = None,
-                    offset: int = 0) -> tuple[torch.Tensor, list]:
-    """M decoders at once. ``u``: ``(M, B, L)`` tokens at positions ``offset..offset+L-1`` ->
-    (``(M, B, L - start, 2)`` float32 logits, per-layer keys/values for a KV cache).
+def kv_cache(n_layer: int, rows: int, n_head: int, head_dim: int, length: int, dtype: torch.dtype
+             ) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Per-layer key and value buffers ``(rows, n_head, length, head_dim)`` for greedy decoding: each call of
+    ``stacked_forward`` writes its positions in place, so no step copies the earlier ones (``torch.cat`` per
+    step made decoding quadratic in the length and cost a quarter of an evaluation)."""
+    return [(torch.empty(rows, n_head, length, head_dim, dtype=dtype),
+             torch.empty(rows, n_head, length, head_dim, dtype=dtype)) for _ in range(n_layer)]
 
-    ``cache`` holds the keys/values of positions ``0..offset-1`` (greedy decoding); ``start`` > 0 computes
-    the last layer's outputs for positions ``start..`` only (Decoder.forward's fast path).
+
+def stacked_forward(p: dict[str, torch.Tensor], u: torch.Tensor, n_layer: int, n_head: int, *, start: int = 0,
+                    dtype: torch.dtype = torch.float32, attention: str = "sdpa",
+                    cache: list[tuple[torch.Tensor, torch.Tensor]] | None = None, offset: int = 0
+                    ) -> torch.Tensor:
+    """M decoders at once. ``u``: ``(M, B, L)`` tokens at positions ``offset..offset+L-1`` ->
+    ``(M, B, L - start, 2)`` float32 logits.
+
+    ``cache`` (greedy decoding, ``kv_cache``) holds the keys/values of positions ``0..offset-1``; this call
+    writes those of its positions into it and attends over ``0..offset+L-1``. ``start`` > 0 computes the last
+    layer's outputs for positions ``start..`` only (Decoder.forward's fast path).
     """
     m, b, length = u.shape
     c = p["tok"].shape[-1]
     hd = c // n_head
     h = p["tok"][torch.arange(m).view(m, 1, 1), u] + p["pos"][:, None, offset : offset + length]
     h = h.reshape(m, b * length, c)
-    new_cache = []
     for i in range(n_layer):
         qkv = _ln_linear(h, p[f"{i}.ln1.w"], p[f"{i}.ln1.b"], p[f"{i}.qkv.w"], p[f"{i}.qkv.b"], dtype)
         q, k, v = qkv.view(m * b, length, 3, n_head, hd).permute(2, 0, 3, 1, 4).unbind(0)
         if cache is not None:
-            k, v = torch.cat([cache[i][0], k], dim=2), torch.cat([cache[i][1], v], dim=2)
-        new_cache.append((k, v))
+            K, V = cache[i]
+            K[:, :, offset : offset + length], V[:, :, offset : offset + length] = k, v
+            k, v = K[:, :, : offset + length], V[:, :, : offset + length]
         rows = length
         if i == n_layer - 1 and start:
             q, rows = q[:, :, start:], length - start
@@ -557,7 +568,7 @@ def stacked_forward(p: dict[str, torch.Tensor], u: torch.Tensor, n_layer: int, n
                    approximate="tanh")
         h = h + _linear(f, p[f"{i}.out.w"], p[f"{i}.out.b"], dtype)
     logits = _ln_linear(h, p["ln.w"], p["ln.b"], p["head"], None, dtype).float()
-    return logits.view(m, b, -1, 2), new_cache
+    return logits.view(m, b, -1, 2)
 
 
 def stack_parameters(models: list[Decoder]) -> dict[str, torch.Tensor]:
@@ -598,14 +609,14 @@ class Stack:
         return torch.optim.AdamW(list(self.params.values()), lr=c.lr, betas=(0.9, 0.999), eps=1e-8,
                                  weight_decay=c.weight_decay, fused=True)
 
-    def forward(self, u: torch.Tensor, start: int = 0, **kw: Any) -> tuple[torch.Tensor, list]:
+    def forward(self, u: torch.Tensor, start: int = 0, **kw: Any) -> torch.Tensor:
         return stacked_forward(self.params, u, self.n_layer, self.n_head, start=start, dtype=self.dtype,
                                attention=self.attention, **kw)
 
     def step(self, u: torch.Tensor, targets: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         """One teacher-forced step for every model; ``u`` ``(M, B, L)``, ``targets`` ``(M, B, K)`` 0/1,
         ``weights`` ``(M, B)`` (0 for padding rows). Returns the ``(M,)`` losses (before the step)."""
-        logits = self.forward(u, start=self.d)[0]
+        logits = self.forward(u, start=self.d)
         ce = F.cross_entropy(logits.reshape(-1, 2), targets.reshape(-1), reduction="none").view(targets.shape)
         valid = targets >= 0  # a target -100 is a label without loss (partial supervision, "masked")
         per_row = ce.mean(dim=2) if bool(valid.all()) else ce.sum(dim=2) / valid.sum(dim=2)
@@ -653,12 +664,14 @@ class Stack:
         out = []
         for lo in range(0, x[0].shape[0], chunk):
             u = torch.stack([with_start(xi[lo : lo + chunk]) for xi in x])
-            kw = {"dtype": self.dtype, "attention": self.attention}
-            logits, cache = stacked_forward(p, u, self.n_layer, self.n_head, **kw)
+            m, b, length = u.shape
+            width = p["tok"].shape[-1]
+            cache = kv_cache(self.n_layer, m * b, self.n_head, width // self.n_head, length + n_new - 1, self.dtype)
+            kw = {"dtype": self.dtype, "attention": self.attention, "cache": cache}
+            logits = stacked_forward(p, u, self.n_layer, self.n_head, **kw)
             toks = [logits[:, :, -1].argmax(dim=-1, keepdim=True)]
             for k in range(1, n_new):
-                logits, cache = stacked_forward(p, toks[-1], self.n_layer, self.n_head, cache=cache,
-                                                offset=u.shape[2] + k - 1, **kw)
+                logits = stacked_forward(p, toks[-1], self.n_layer, self.n_head, offset=length + k - 1, **kw)
                 toks.append(logits[:, :, -1].argmax(dim=-1, keepdim=True))
             out.append(torch.cat(toks, dim=2))
         return torch.cat(out, dim=1).numpy()

@@ -161,7 +161,7 @@ def test_decoder_partial_supervision():
     cfg = tr.Config.smoke(partial="budget:2", partial_mode="masked", max_steps=1)
     stack = tr.Stack([cfg], [masked.circuit])
     u, t, w = (torch.from_numpy(np.stack([a])) for a in tr._batch(masked.circuit, x, "subtasks", 4, masked.mask))
-    logits = stack.forward(u, start=8)[0]
+    logits = stack.forward(u, start=8)
     ce = torch.nn.functional.cross_entropy(logits.reshape(-1, 2), t.reshape(-1), reduction="none").view(t.shape)
     expected = ce[..., torch.as_tensor(masked.mask)].mean()
     assert torch.allclose(stack.step(u, t, w.float()), expected.detach().reshape(1), rtol=1e-5)

@@ -174,7 +174,7 @@ def test_stacked_forward_matches_each_decoder(seed, start, attention):
         us.append(with_start(build(data.circuit, data.val[8 * k : 8 * k + 8], "subtasks").z))
     p = stack_parameters(models)
     with torch.no_grad():
-        got = stacked_forward(p, torch.stack(us), 1, 2, start=start, attention=attention)[0]
+        got = stacked_forward(p, torch.stack(us), 1, 2, start=start, attention=attention)
         for k, model in enumerate(models):
             torch.testing.assert_close(got[k], model(us[k], start=start), rtol=1e-5, atol=1e-6)
 
@@ -261,8 +261,8 @@ def test_bfloat16_forward_is_float32_to_bf16_rounding_and_learns():
     stack = Stack([config], [data.circuit])
     u = with_start(build(data.circuit, data.val, "subtasks").z)[None]
     with torch.no_grad():
-        low = stack.forward(u)[0]
-        high = stacked_forward(stack.params, u, 1, 2)[0]
+        low = stack.forward(u)
+        high = stacked_forward(stack.params, u, 1, 2)
     assert stack.dtype == torch.bfloat16 and low.dtype == torch.float32
     assert 0 < (low - high).abs().max() <= 0.05 * high.abs().max()
     curve = train(config)
@@ -334,7 +334,7 @@ def test_benchmark_counts_every_linear_weight_once():
 
 def test_the_table1_spec_feeds_the_censored_rule():
     """specs/table1.toml: >= 4 sizes per arm, the 3 App. G seeds at each, and each size's seeds one stack;
-    specs/table1_bf16.toml: the same runs in both precisions."""
+    specs/table1_bf16.toml: the same runs in both precisions (up to the validation schedule)."""
     from pathlib import Path
 
     from numerics.sweep import load_spec
@@ -350,4 +350,29 @@ def test_the_table1_spec_feeds_the_censored_rule():
     check = load_spec(specs / "table1_bf16.toml")
     fp32 = {c for c in check.runs if c.precision == "float32"}
     assert {replace(c, precision="float32") for c in check.runs if c.precision == "bfloat16"} == fp32
-    assert fp32 <= set(spec.runs)
+    schedule = spec.runs[0].eval_per_doubling
+    assert {replace(c, eval_per_doubling=schedule) for c in fp32} <= set(spec.runs)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=60), st.integers(2, 10), st.integers(10, 700))
+def test_what_if_thinning_keeps_the_sparser_schedule_and_its_stop(accs, per_doubling, budget):
+    """benchmarks.transformer.thinned: the kept rows are stored rows at the sparser schedule's steps (plus at
+    most one imputed row, at a schedule step past the stored end), and nothing is kept past the first kept row
+    at or above stop_at; censored_at keeps no row past the new budget."""
+    from benchmarks.transformer import censored_at, thinned
+    from numerics.transformer import eval_every
+
+    steps = sorted({0, *[min(budget, 10 * (i + 1)) for i in range(len(accs) - 1)]})
+    curve = pd.DataFrame({"step": steps, "val_acc": accs[: len(steps)], "run": "r", "cfg_eval_min": 10,
+                          "cfg_stop_at": 0.95, "cfg_max_steps": budget, "cfg_supervision": "end_to_end", "cfg_d": 8})
+    out = thinned(curve, per_doubling)
+    real, imputed = out[~out.imputed.astype(bool)], out[out.imputed.astype(bool)]
+    assert set(real.step) <= set(steps) and len(imputed) <= 1
+    assert all(s in (0, budget) or s % eval_every(s, 10, per_doubling) == 0 for s in out.step)
+    if len(imputed):
+        assert int(imputed.step.iloc[0]) > max(steps)
+    hits = out.index[(out.val_acc >= 0.95) & (out.step > 0)]
+    assert len(hits) == 0 or hits[0] == out.index[-1]
+    cut = censored_at(curve, "end_to_end", 8, budget // 2)
+    assert cut.step.max() <= budget // 2 and set(cut.cfg_max_steps) == {budget // 2}
