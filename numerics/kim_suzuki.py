@@ -79,28 +79,33 @@ def identity_link(t: torch.Tensor) -> torch.Tensor:
     return t
 
 
-def _phi_into(s: torch.Tensor, value: torch.Tensor, deriv: torch.Tensor) -> None:
-    """phi(s) into ``value`` and phi'(s) into ``deriv`` without temporaries (the fast path's form).
+def _phi_into(s: torch.Tensor, value: torch.Tensor, deriv: torch.Tensor | None) -> None:
+    """phi(s) into ``value`` and phi'(s) into ``deriv`` (skipped if ``None``) without temporaries (the fast
+    path's form).
 
     With w = min(|t|, 1) - 1/2 in [-1/2, 1/2], phi(t) = 4 w (1 - |w|) (it is 4w^2 + 4w = 4t^2 - 1 on |t| < 1/2 and
     4w - 4w^2 = -4|t|^2 + 8|t| - 3 on 1/2 <= |t| <= 1: phi is even) and phi'(t) = sign(t) (4 - 8|w|), which is 0 at
     t = 0 and outside [-1, 1] (as ``phi``'s clamp gives)."""
     torch.abs(s, out=value).clamp_(max=1.0).sub_(0.5)  # w
+    if deriv is None:
+        value.addcmul_(value, value.abs(), value=-1.0).mul_(4.0)  # 4 w (1 - |w|)
+        return
     torch.abs(value, out=deriv)  # |w|
-    value.addcmul_(value, deriv, value=-1.0).mul_(4.0)  # 4 w (1 - |w|)
+    value.addcmul_(value, deriv, value=-1.0).mul_(4.0)
     torch.copysign(deriv.mul_(-8.0).add_(4.0), s, out=deriv)
 
 
-def _identity_into(s: torch.Tensor, value: torch.Tensor, deriv: torch.Tensor) -> None:
+def _identity_into(s: torch.Tensor, value: torch.Tensor, deriv: torch.Tensor | None) -> None:
     """The identity link and its derivative 1."""
     value.copy_(s)
-    deriv.fill_(1.0)
+    if deriv is not None:
+        deriv.fill_(1.0)
 
 
 LINKS: dict[str, Link] = {"phi": phi, "identity": identity_link}
-LINK_GRADS: dict[Link, Callable[[torch.Tensor, torch.Tensor, torch.Tensor], None]] = {
+LINK_GRADS: dict[Link, Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], None]] = {
     phi: _phi_into, identity_link: _identity_into}
-"""Each link with its in-place value-and-derivative form ``(s, value, deriv)``: the analytic forward/backward
+"""Each link with its in-place value-and-derivative form ``(s, value, deriv or None)``: the analytic forward/backward
 (``loss_and_grad``) needs it; a link not listed here falls back to the autograd reference."""
 
 
@@ -328,48 +333,52 @@ def _fast(W: torch.Tensor, ZT: torch.Tensor, t: Tree, mode: str, link: Link, tau
     g_o_i = dL/do_i + sum_{l > i} A[l, d+i] g_s_l (reverse recursion); grad_A = G_s V; then the softmax's
     backward dW = A * (dA - rowsum(A * dA)) on the node rows (zero where masked: A is 0 there).
 
-    Returns the outputs ``(k-1, n)``, the loss, and the gradient ``(N, N)`` (``None`` unless ``need_grad``).
+    Returns the outputs ``(k-1, n)``, the loss and the gradient ``(N, N)`` (NaN and ``None`` unless ``need_grad``).
     """
     into = LINK_GRADS[link]
     d, m = t.d, t.k - 1
     n = ZT.shape[1]
     A = attention(W, t, _mode_mask(mode)).to(ZT.dtype)
+
+    def row(D: torch.Tensor, i: int) -> torch.Tensor | None:
+        return D[i] if need_grad else None
+
     X = ZT[d:]  # (m, n): the true states
     if mode == "teacher":
         S = A @ ZT
-        O, D = torch.empty_like(S), torch.empty_like(S)
+        O, D = torch.empty_like(S), torch.empty_like(S if need_grad else S[:0])
         for i in range(m):  # row by row: each row's passes stay in cache
-            into(S[i], O[i], D[i])
+            into(S[i], O[i], row(D, i))
         R = X
     elif mode in ("direct", "cot"):
         S = A[:, :d] @ ZT[:d]  # (m, n): every node's score from the inputs
         O = torch.empty_like(S)
-        D = torch.empty_like(S)
+        D = torch.empty_like(S if need_grad else S[:0])
         for i in range(m):
             if i:
                 S[i].addmv_(O[:i].T, A[i, d:d + i])
-            into(S[i], O[i], D[i])
+            into(S[i], O[i], row(D, i))
         R = O
     else:  # selfcons: block-causal, level by level; rounded, filtered tokens fed on without gradient
         S = A[:, :d] @ ZT[:d]
         O = torch.zeros_like(S)
-        D = torch.zeros_like(S)
+        D = torch.zeros_like(S if need_grad else S[:0])
         R = torch.zeros_like(S)  # the rounded tokens of the nodes generated so far
         for lo, hi in _level_ranges(t):
             if lo:
                 S[lo:hi].addmm_(A[lo:hi, d:d + lo], R[:lo])
             for i in range(lo, hi):
-                into(S[i], O[i], D[i])
+                into(S[i], O[i], row(D, i))
             R[lo:hi] = torch.sign(O[lo:hi])
             if not bool((1.0 - R[lo:hi].mean(dim=1) ** 2 >= tau).all()):
                 break  # outputs of the higher levels stay zero (D = 0: no gradient)
+    if not need_grad:
+        return O, math.nan, None
     err = O - X
     if mode == "direct":
         value = 0.5 * float(err[-1].square().mean())
     else:
         value = float(err.square().mean(dim=1).sum()) / (2 * m)
-    if not need_grad:
-        return O, value, None
     if mode == "direct":
         gO = torch.zeros_like(O)
         gO[-1] = err[-1] / n

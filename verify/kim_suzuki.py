@@ -165,10 +165,9 @@ class Data:
     tree: str = "true"
 
 
-def _gradient_row(t: ks.Tree, score: ks.Tree, n: int, seed: int) -> dict[str, Any]:
-    """The teacher-forced gradient at W = 0 on n samples, scored against ``score``'s children."""
-    Z = ks.sample(t, n, seed)
-    _, g = ks.loss_and_grad(ks.init(t), Z, t, "teacher")
+def _score(g: torch.Tensor, t: ks.Tree, score: ks.Tree) -> tuple[float, int]:
+    """delta (largest non-child entry / smaller child entry of -grad, worst node) and the nodes whose two largest
+    entries are their children under ``score``'s children table."""
     worst, ok = 0.0, 0
     for i, (a, b) in enumerate(score.children):
         p = t.d + i
@@ -179,18 +178,34 @@ def _gradient_row(t: ks.Tree, score: ks.Tree, n: int, seed: int) -> dict[str, An
         top = float(row[others].max())
         ok += int(top < child)
         worst = max(worst, top / child if child > 0 else DELTA_CAP)
-    return {"d": t.d, "k": t.k, "n": n, "seed": seed, "delta": worst, "top2_at_children": ok, "nodes": t.k - 1}
+    return worst, ok
 
 
-def measure_gradient(c: Config, shuffle: bool = False) -> list[dict[str, Any]]:
+def _gradient_row(t: ks.Tree, shuffled: ks.Tree, n: int, seed: int) -> dict[str, Any]:
+    """The teacher-forced gradient at W = 0 on n samples, scored against the true tree's children and (for the
+    control, the same gradient) against a shuffled tree's."""
+    Z = ks.sample(t, n, seed)
+    _, g = ks.loss_and_grad(ks.init(t), Z, t, "teacher")
+    delta, ok = _score(g, t, t)
+    sh_delta, sh_ok = _score(g, t, shuffled)
+    return {"d": t.d, "k": t.k, "n": n, "seed": seed, "delta": delta, "top2_at_children": ok, "nodes": t.k - 1,
+            "shuffled": {"delta": sh_delta, "top2_at_children": sh_ok}}
+
+
+def measure_gradient(c: Config) -> list[dict[str, Any]]:
     rows = []
     for d in c.grad_ds:
         t = ks.random_tree(d, c.grad_k, seed=d)
-        score = ks.shuffled(t, seed=d) if shuffle else t
+        control = ks.shuffled(t, seed=d)
         for r in c.grad_ratios:
             for s in c.grad_seeds:
-                rows.append(_gradient_row(t, score, max(16, round(r * d * d)), s))
+                rows.append(_gradient_row(t, control, max(16, round(r * d * d)), s))
     return rows
+
+
+def shuffled_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """KS5's control data: the same gradients' rows scored against the shuffled tree."""
+    return [{**{key: v for key, v in r.items() if key != "shuffled"}, **r["shuffled"]} for r in rows]
 
 
 def measure_step(c: Config, link: str = "phi") -> list[dict[str, Any]]:
@@ -558,8 +573,10 @@ def controls(findings: list[Finding], config: Config | None = None) -> list[Cont
     out = []
     with threads(1):
         base = Data(c, [], [], {}, {})
-        g = decide_ks5_gradient(replace(base, grad=measure_gradient(replace(c, grad_seeds=c.grad_seeds[:1]),
-                                                                     shuffle=True), tree="shuffled"))
+        stored = next((f.details["rows"] for f in findings if f.id == "KS5" and f.part == "gradient at W = 0"
+                       and f.details.get("rows")), None)
+        rows = stored if stored is not None else measure_gradient(c)
+        g = decide_ks5_gradient(replace(base, grad=shuffled_rows(rows), tree="shuffled"))
         out.append(Control("KS5", "the same gradients scored against a shuffled tree", g, part="gradient at W = 0"))
         s = decide_ks5_step(replace(base, step=measure_step(c, link="identity"), link="identity"))
         out.append(Control("KS5", "the link phi replaced by the identity in the one step", s, part="one step"))
