@@ -668,7 +668,7 @@ class Stack:
             width = p["tok"].shape[-1]
             cache = kv_cache(self.n_layer, m * b, self.n_head, width // self.n_head, length + n_new - 1, self.dtype)
             kw = {"dtype": self.dtype, "attention": self.attention, "cache": cache}
-            logits = stacked_forward(p, u, self.n_layer, self.n_head, **kw)
+            logits = stacked_forward(p, u, self.n_layer, self.n_head, start=length - 1, **kw)  # the last row only
             toks = [logits[:, :, -1].argmax(dim=-1, keepdim=True)]
             for k in range(1, n_new):
                 logits = stacked_forward(p, toks[-1], self.n_layer, self.n_head, offset=length + k - 1, **kw)
