@@ -302,7 +302,7 @@ def censored_at(frame: pd.DataFrame, supervision: str, d: int, budget: int) -> p
 def what_if(store_dir: Path, reps: int = 300) -> int:
     """The Table 1 decisions (``verify.table1``'s rule: TAB1, FIG4) refitted from the runs stored in
     ``store_dir`` as they would have come out of cheaper specs: validation 5 instead of 10 times per
-    doubling of the step count (``thinned``), the 14-bit runs without supervision censored at 3K instead of
+    doubling of the step count (``thinned``), the 14-bit runs without supervision censored at 2K instead of
     6K (``censored_at``), and both. The same decisive comparisons with the same intervals mean the cheaper
     spec carries the same information for the rule."""
     from numerics import store
@@ -313,8 +313,8 @@ def what_if(store_dir: Path, reps: int = 300) -> int:
     variants = {
         f"as stored (validation {base_pd} per doubling)": frame,
         "validation 5 per doubling": thinned(frame, 5),
-        "14 bits without supervision censored at 3K": censored_at(frame, "end_to_end", 14, 3000),
-        "both": censored_at(thinned(frame, 5), "end_to_end", 14, 3000),
+        "14 bits without supervision censored at 2K": censored_at(frame, "end_to_end", 14, 2000),
+        "both": censored_at(thinned(frame, 5), "end_to_end", 14, 2000),
     }
     for label, f in variants.items():
         runs = table1.runs_of(f)

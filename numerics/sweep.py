@@ -3,12 +3,19 @@
 A spec is a TOML file::
 
     store = "results/table1"          # where shards go (relative to the working directory)
+    stack = 3                         # optional: up to 3 runs of one shape train as one batched model
+    order = "spec"                    # optional: start stacks in the spec's order (default "cost")
     [defaults]                        # numerics.transformer.Config fields shared by every run
     n_layer = 2
     [[grid]]                          # each block: the cartesian product of its lists (scalars = one value)
     supervision = "subtasks"
     d = [8, 16, 32]
     seed = [27, 67, 93]
+
+Stacks start largest budget first (``order = "cost"``: ``numerics.transformer.cost``, the step budget times
+the sequence length). A budget says little about runs that stop early (a sub-task run at 95% long before its
+budget), so a spec that knows its runs' measured times lists them longest first and sets ``order = "spec"``:
+stacks then start in the order of their first run in the file. Neither order changes any run's result.
 
 Every run's config (``Config.as_dict()``) keys one shard of ``numerics.store``; a run whose shard
 exists is skipped, so a sweep killed at any moment (even SIGKILL) and started again redoes exactly
@@ -38,6 +45,8 @@ from typing import Any
 from numerics import store
 from numerics.transformer import Config
 
+ORDERS = ("cost", "spec")
+
 
 class SpecError(ValueError):
     """A spec that cannot be expanded (bad TOML, unknown field, bad value)."""
@@ -51,6 +60,7 @@ class Spec:
     store: Path
     runs: tuple[Config, ...]
     stack: int = 1  # up to this many runs of one shape trained as one batched model (``stack = N`` in the file)
+    order: str = "cost"  # the order stacks start in: "cost" (largest budget first) or "spec" (file order)
 
 
 def _grid(block: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
@@ -69,7 +79,7 @@ def load_spec(path: Path | str) -> Spec:
         raise SpecError(f"{path}: cannot read ({exc.strerror or exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: not valid TOML ({exc})") from None
-    unknown = set(raw) - {"store", "defaults", "grid", "description", "stack"}
+    unknown = set(raw) - {"store", "defaults", "grid", "description", "stack", "order"}
     if unknown:
         raise SpecError(f"{path}: unknown top-level keys {sorted(unknown)}")
     names = {f.name for f in fields(Config)}
@@ -94,7 +104,10 @@ def load_spec(path: Path | str) -> Spec:
     stack = raw.get("stack", 1)
     if not isinstance(stack, int) or isinstance(stack, bool) or stack < 1:
         raise SpecError(f"{path}: stack must be an integer >= 1, got {stack!r}")
-    return Spec(path, Path(raw.get("store", f"results/{path.stem}")), tuple(runs), stack)
+    order = raw.get("order", "cost")
+    if order not in ORDERS:
+        raise SpecError(f"{path}: order must be one of {ORDERS}, got {order!r}")
+    return Spec(path, Path(raw.get("store", f"results/{path.stem}")), tuple(runs), stack, order)
 
 
 def run_one(config: Config, root: str) -> tuple[str, bool]:
@@ -142,18 +155,22 @@ def pending(spec: Spec, root: Path | str | None = None) -> list[Config]:
 
 
 def run(runs: Sequence[Config], root: Path | str, executor: Executor, progress: bool = True,
-        stack: int = 1) -> list[str]:
+        stack: int = 1, order: str = "cost") -> list[str]:
     """Submit ``runs`` to ``executor`` and wait; returns the keys of runs trained now (a tqdm bar
     counts finished runs). An exception in a run propagates after the others were submitted.
 
-    ``stack`` > 1: runs of one shape go in stacks of up to ``stack`` (``run_stack``), the largest
-    budgets (``numerics.transformer.cost``) first so that the longest stacks start first."""
+    ``stack`` > 1: runs of one shape go in stacks of up to ``stack`` (``run_stack``), started in ``order``:
+    "cost", the largest budgets (``numerics.transformer.cost``) first; "spec", the order of ``runs``."""
     from tqdm.auto import tqdm
 
     from numerics.transformer import cost, groups
 
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
     if stack > 1:
-        stacks = sorted(groups(list(runs), stack), key=lambda g: -sum(cost(c) for c in g))
+        stacks = groups(list(runs), stack)
+        if order == "cost":
+            stacks.sort(key=lambda g: -sum(cost(c) for c in g))
         futures = [executor.submit(run_stack, g, str(root)) for g in stacks]
     else:
         futures = [executor.submit(run_one, c, str(root)) for c in runs]
@@ -230,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         start = time.perf_counter()
         try:
-            trained = run(todo, root, executor, stack=args.stack or spec.stack) if todo else []
+            trained = run(todo, root, executor, stack=args.stack or spec.stack, order=spec.order) if todo else []
         except FloatingPointError as exc:  # a diverged run: finished shards stay, rerun resumes
             print(f"python -m numerics.sweep: error: a run diverged ({exc})", file=sys.stderr)
             return 1

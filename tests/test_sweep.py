@@ -169,3 +169,43 @@ def test_a_relative_store_in_a_spec_is_relative_to_the_working_directory(tmp_pat
     monkeypatch.chdir(tmp_path)
     assert load_spec(path).store == Path("out/mine")
     assert load_spec(path).store.resolve() == tmp_path / "out" / "mine"
+
+
+@pytest.mark.parametrize("order", ["cost", "spec"])
+def test_stacks_start_in_the_asked_order(tmp_path, order):
+    """``order = "spec"`` submits stacks in the spec's order; "cost" largest budget x length first."""
+    from concurrent.futures import Executor, Future
+
+    from numerics.transformer import cost
+
+    class Recorder(Executor):
+        def __init__(self) -> None:
+            self.stacks: list[list] = []
+
+        def submit(self, fn, *args, **kwargs):  # type: ignore[override]
+            self.stacks.append(args[0])
+            fut: Future = Future()
+            fut.set_result([(store.config_key(c.as_dict()), False) for c in args[0]])
+            return fut
+
+    path = tmp_path / "order.toml"
+    path.write_text(f'stack = 2\norder = "{order}"\n[defaults]\n{TINY}\n'
+                    '[[grid]]\nd = 8\nseed = [1, 2]\nmax_steps = 10\n'
+                    '[[grid]]\nd = 12\nseed = [1, 2]\nmax_steps = 20\nsupervision = "end_to_end"\n')
+    spec = load_spec(path)
+    assert spec.order == order
+    rec = Recorder()
+    run(spec.runs, tmp_path / "store", rec, progress=False, stack=spec.stack, order=spec.order)
+    firsts = [g[0] for g in rec.stacks]
+    if order == "spec":
+        assert [c.d for c in firsts] == [8, 12]
+    else:
+        assert [cost(c) for c in firsts] == sorted((cost(c) for c in firsts), reverse=True)
+        assert [c.d for c in firsts] == [12, 8]
+
+
+def test_an_unknown_order_is_a_spec_error(tmp_path):
+    with pytest.raises(SpecError, match="order"):
+        path = tmp_path / "bad.toml"
+        path.write_text('order = "random"\n[[grid]]\nd = 8\n')
+        load_spec(path)
