@@ -113,6 +113,22 @@ def test_decoder_part_without_store_is_not_checked(tmp_path, monkeypatch):
     assert runs == [] and "no stored decoder runs" in note
 
 
+def test_decoder_runs_read_another_store(tmp_path):
+    """``decoder_store``: the spec's runs are read from a sweep's --store; the spec's own store stays unread."""
+    from numerics.sweep import load_spec, run_one
+
+    spec = tmp_path / "s.toml"
+    spec.write_text(f'store = "{tmp_path / "missing"}"\n[defaults]\nn_layer = 1\nn_head = 2\nn_embd = 16\n'
+                    'lr = 3e-3\nmax_steps = 30\n[[grid]]\nd = 8\nsupervision = "subtasks"\npartial = "budget:2"\n')
+    (config,) = load_spec(spec).runs
+    run_one(config, str(tmp_path / "other"))
+    runs, note = sup.decoder_runs(spec, tmp_path / "other")
+    assert [(r.arch, r.scheme, r.d, r.labels) for r in runs] == [("decoder", "budget:2", 8, 2)]
+    assert runs[0].steps <= 30 and str(tmp_path / "other") in note
+    none, why = sup.decoder_runs(spec)
+    assert none == [] and "missing" in why
+
+
 @pytest.mark.parametrize("argv", [["--schemes", "most"], ["--d", "2"], ["--mode", "hidden"], ["--budget", "nan"]])
 def test_cli_refuses_bad_input(argv, capsys):
     from verify import cli

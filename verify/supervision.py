@@ -10,8 +10,9 @@ steps); a run that has not learned within its budget is right-censored there (da
 quick and full presets withhold labels by *removing* them from the sequence (mode "removed": a supervised
 label then reads its nearest supervised descendants, so the hardest parity left to find unaided has
 ``fanin`` bits); ``--mode masked`` keeps them as teacher-forced tokens the loss ignores. The decoder part
-reads the runs of ``specs/supervision.toml`` (``python -m numerics.sweep specs/supervision.toml``; steps to
-> 95% greedy validation accuracy, App. G's split) when they are stored; it is "not yet checked" otherwise.
+reads the runs of ``specs/supervision.toml`` (``python -m numerics.sweep specs/supervision.toml``, about 15
+minutes on 2 cores; steps to > 95% greedy validation accuracy, App. G's split) from the spec's store, or from
+``--decoder-store DIR``, when they are stored; it is "not yet checked" otherwise.
 
 Schemes of the presets: ``full`` (every label: the paper's arm with supervision), ``none`` (the answer
 only: end-to-end), ``budget:K`` (K labels, the answer's nearest nodes first: O(1) labels), and in ``--full``
@@ -107,6 +108,8 @@ class Config:
         "range": (4, 14)})
     decoder: bool = field(default=True, metadata={
         "help": "also decide the decoder part from the stored runs of specs/supervision.toml"})
+    decoder_store: str = field(default="", metadata={
+        "help": "read the decoder runs from this results store instead of the spec's (e.g. a sweep's --store)"})
 
     def __post_init__(self) -> None:
         _check_schemes(self.schemes)
@@ -217,18 +220,22 @@ def _execute(configs: list[Any], workers: int) -> list[Run]:
     return [r for r in out if r is not None]
 
 
-def decoder_runs(spec: Path = SPEC) -> tuple[list[Run], str]:
-    """The stored decoder runs of ``spec`` (steps to > 95% greedy validation accuracy, censored at the
-    budget) and a note; no runs (and the reason) when the spec's store holds none."""
+def decoder_runs(spec: Path = SPEC, root: Path | str | None = None) -> tuple[list[Run], str]:
+    """The stored decoder runs of ``spec`` in ``root`` (default: the spec's store; steps to > 95% greedy
+    validation accuracy, censored at the budget) and a note; no runs (and the reason) when it holds none."""
     from numerics import store
     from numerics.sweep import load_spec
     from numerics.transformer import SOLVED, first_step_above
 
     sp = load_spec(spec)
-    if not sp.store.is_dir():
-        return [], (f"no stored decoder runs ({sp.store} missing): run python -m numerics.sweep "
-                    f"{spec.parent.name}/{spec.name}")
-    frame = store.load(sp.store)
+    root = Path(root) if root else sp.store
+    if not root.is_dir():
+        return [], (f"no stored decoder runs ({root} missing): run python -m numerics.sweep "
+                    f"{spec.parent.name}/{spec.name}" + (f" --store {root}" if root != sp.store else ""))
+    try:
+        frame = store.load(root)
+    except store.StoreError as exc:
+        raise ValueError(str(exc)) from None
     keys = {store.config_key(c.as_dict()): c for c in sp.runs}
     frame = frame[frame["run"].isin(keys)] if len(frame) else frame
     runs = []
@@ -241,7 +248,7 @@ def decoder_runs(spec: Path = SPEC) -> tuple[list[Run], str]:
         runs.append(Run("decoder", scheme, c.partial_mode, c.d, c.seed,
                         int(hit) if math.isfinite(hit) else c.max_steps, math.isfinite(hit), labels, gates, fanin,
                         float(curve["seconds"].iloc[-1])))
-    note = f"{len(runs)} of the spec's {len(sp.runs)} runs stored in {sp.store}"
+    note = f"{len(runs)} of the spec's {len(sp.runs)} runs stored in {root}"
     return runs, note
 
 
@@ -257,7 +264,7 @@ def measure(config: Config) -> Data:
     ntk_rows = ntk_norms(config.schemes, config.ntk_d) if config.ntk_d else []
     note = ""
     if config.decoder:
-        dec, note = decoder_runs()
+        dec, note = decoder_runs(SPEC, config.decoder_store or None)
         runs = [*runs, *dec]
     return Data(tuple(runs), config, note, tuple(ntk_rows))
 
