@@ -350,6 +350,9 @@ def decide_part(runs: Sequence[Run], *, part: str, scope: str, reps: int,
     """The SUP finding of one architecture from its runs (the rule of the module docstring)."""
     by = {s: [r for r in runs if r.scheme == s] for s in dict.fromkeys(r.scheme for r in runs)}
     ds = ",".join(str(d) for d in sorted({r.d for r in runs}))
+
+    def sizes(scheme: str) -> str:
+        return ",".join(str(d) for d in sorted({r.d for r in by[scheme]}))
     if not by.get("full") or not by.get("none"):
         return Finding("SUP", "measured", (), part=part, scope=scope,
                        not_checked="needs runs of both extremes (schemes full and none)")
@@ -364,10 +367,11 @@ def decide_part(runs: Sequence[Run], *, part: str, scope: str, reps: int,
     learned = sum(r.observed for r in by["full"])
     comps: list[Comparison] = [
         compare("full supervision: fraction of runs learned within the budget", SOURCE,
-                Fraction(learned, len(by["full"])), "eq", 1, params={"scheme": "full", "d": ds},
+                Fraction(learned, len(by["full"])), "eq", 1, params={"scheme": "full", "d": sizes("full")},
                 note="the paper's arm with sub-task supervision (T4, TAB1) learns fast"),
         compare("no supervision: rate r of log steps = a + r d, vs the full arm's rate", SOURCE, none.slope,
-                "ci_above", full.slope, interval=none.slope_ci, level=none.level, params={"scheme": "none", "d": ds},
+                "ci_above", full.slope, interval=none.slope_ci, level=none.level,
+                params={"scheme": "none", "d": sizes("none")},
                 note=f"reference: the full arm's rate {full.slope:.3g}; log-normal AFT, right-censored, "
                      "stratified bootstrap"),
     ]
@@ -377,7 +381,7 @@ def decide_part(runs: Sequence[Run], *, part: str, scope: str, reps: int,
         labels = sorted({r.labels for r in by[s]})
         comps.append(compare(f"rate r of log steps = a + r d, scheme {s}", SOURCE, fit.slope, "ci_below", none.slope,
                              interval=fit.slope_ci, level=fit.level,
-                             params={"scheme": s, "labels": ",".join(map(str, labels)), "d": ds}, role="context",
+                             params={"scheme": s, "labels": ",".join(map(str, labels)), "d": sizes(s)}, role="context",
                              note="reference: the no-supervision rate (is the growth slower than end-to-end?)"))
     law = _fit(runs, "fanin", reps)
     comps.append(compare("pooled law: slope b of log steps = a + b k (k = largest fan-in left unsupervised)",

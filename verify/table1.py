@@ -245,7 +245,8 @@ def runs_of(frame: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
                      "budget": budget, "v": v, "k": k, "level": math.nan if level is None else level,
                      "steps": hit if math.isfinite(hit) else float(budget), "observed": bool(math.isfinite(hit)),
                      "iters_60": summary["iters_60"], "iters_95": summary["iters_95"],
-                     "chance_60": chance(v, k), "test_acc": summary["test_acc"], "last_step": int(summary["steps"])})
+                     "chance_60": chance(v, k), "test_acc": summary["test_acc"], "last_step": int(summary["steps"]),
+                     "eval_min": schedule[0], "per_doubling": schedule[1]})
     return pd.DataFrame(rows)
 
 
@@ -370,10 +371,11 @@ def _fig4_finding(data: Data) -> Finding:
         compare("runs used that reached >95%", "Fig. 4", int(used.iters_95.notna().sum()), "le", len(used),
                 role="context"),
     ]
+    schedules = "; ".join(f"every {a} steps at first, then {b} per doubling of the step ({100 / b:.0f}% resolution)"
+                          for a, b in sorted(set(zip(used.eval_min, used.per_doubling, strict=True))))
     scope = (f"Figure 4 illustrates one trajectory of the paper's decoder; measured: every run at >= "
-             f"{data.fig4_min_d} bits that passed 60% ({len(used)} runs, {data.origin}); evaluations every 10 steps "
-             "at first, then 20 per doubling of the step (5% resolution); single-run step counts vary across "
-             "CPUs, the distribution over runs is decided")
+             f"{data.fig4_min_d} bits that passed 60% ({len(used)} runs, {data.origin}); evaluations {schedules}; "
+             "single-run step counts vary across CPUs, the distribution over runs is decided")
     return Finding("FIG4", "empirical", tuple(comps), scope=scope, details={"runs": runs.to_dict("records")})
 
 
