@@ -50,6 +50,19 @@ def test_known_arms_measured_and_the_control_flips():
     assert control.verdict != f.verdict and control.flipped(f.verdict)
 
 
+def test_an_inconsistent_part_gets_the_paper_arms_planted_and_flips():
+    """The control is two-sided: a part that is already inconsistent (here none as fast as full, one seed's full run
+    censored) gets the two arms planted on its own sizes and seeds, and the rule must then say measured."""
+    runs = planted({"full": 0.2, "none": 0.2})
+    runs = [sup.Run(**{**r.__dict__, "steps": 4000, "observed": False}) if r.scheme == "full" and r.d == 12
+            and r.seed == 0 else r for r in runs]
+    f = finding(runs)
+    assert f.verdict == "inconsistent"
+    (control,) = sup.controls([f])
+    assert control.finding.verdict == "measured" and control.flipped(f.verdict)
+    assert "paper's two arms" in control.planted
+
+
 def test_slow_full_supervision_is_inconsistent():
     # full supervision censored at the largest size: the first sanity check fails alone
     runs = planted({"full": 0.1, "none": 0.6}, budget=4000)

@@ -38,7 +38,9 @@ Either failing makes the row "inconsistent" (the measurement would not reproduce
 answer for partial budgets is not trusted); an arm whose rate is not identified (learned at fewer than two
 sizes) makes the part "not yet checked" with the reason. Control: the ``full`` arm replaced by a copy of
 the ``none`` arm (full supervision as slow as none): the rule must flip (check 2 fails, a copy has no faster
-rate; check 1 fails too whenever a ``none`` run was censored).
+rate; check 1 fails too whenever a ``none`` run was censored). When a part is already inconsistent, the control
+plants the paper's two arms on its sizes and seeds instead (full learned at its measured steps, none e^(d - d_lo)
+times slower): the rule must then say measured.
 
 Why the quick sizes decide. d = 8, 10, 12 (subsets of 4-6 bits, 3-5 tree nodes), 3 seeds, budget 1500
 steps: every ``full`` run learns inside the budget, and ``none`` learns at the smaller sizes and is censored at
@@ -439,17 +441,35 @@ def planted_slow_full(runs: Sequence[Run]) -> list[Run]:
     return [*keep, *(replace(r, scheme="full") for r in runs if r.scheme == "none")]
 
 
+def planted_two_arms(runs: Sequence[Run]) -> list[Run]:
+    """The control's runs when the measurement is already inconsistent: the paper's two arms planted on the
+    measured sizes and seeds: every ``full`` run learned at its measured steps (its budget when censored), and
+    the ``none`` arm those steps times e^(d - d_lo), all learned."""
+    full = [r for r in runs if r.scheme == "full"]
+    d_lo = min(r.d for r in full)
+    slow = [replace(r, scheme="none", steps=round(r.steps * math.exp(r.d - d_lo)), observed=True) for r in full]
+    return [*[r for r in runs if r.scheme not in ("full", "none")], *(replace(r, observed=True) for r in full),
+            *slow]
+
+
 def controls(findings: list[Finding]) -> list[Control]:
-    """Full supervision planted as slow as none: the same rule must flip."""
+    """Two-sided, so the rule can flip either way: a measured part gets full supervision planted as slow as
+    none (the rule must say inconsistent); an inconsistent part gets the paper's two arms planted on its own
+    sizes and seeds (the rule must say measured)."""
     out = []
     for f in findings:
         runs = f.details.get("runs") if isinstance(f.details, dict) else None
-        if not runs:
+        if not runs or not any(r["scheme"] == "full" for r in runs):
             continue
-        planted = decide_part(planted_slow_full([Run(**r) for r in runs]), part=f.part, scope=f.scope,
-                              reps=CONTROL_REPS)
-        out.append(Control("SUP", "the full-supervision arm replaced by a copy of the no-supervision arm",
-                           planted, part=f.part))
+        measured = [Run(**r) for r in runs]
+        if f.verdict == "inconsistent":
+            plant, what = planted_two_arms(measured), ("the paper's two arms planted: full supervision learned at "
+                                                       "its measured steps, none e^(d - d_lo) times slower")
+        else:
+            plant = planted_slow_full(measured)
+            what = "the full-supervision arm replaced by a copy of the no-supervision arm"
+        out.append(Control("SUP", what, decide_part(plant, part=f.part, scope=f.scope, reps=CONTROL_REPS),
+                           part=f.part))
     return out
 
 
