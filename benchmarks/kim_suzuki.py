@@ -17,10 +17,10 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 
 import torch
 
+from benchmarks.train import wall_times
 from numerics import kim_suzuki as ks
 from numerics.train import threads
 
@@ -29,13 +29,7 @@ D = 64
 
 def _seconds(fn, repeats: int) -> float:
     """Median wall time of ``fn()`` over ``repeats`` calls after one warm-up."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(wall_times(fn, repeats))
 
 
 def measure(k: int, mode: str, n: int, n_eval: int, dtype: torch.dtype, repeats: int) -> dict:

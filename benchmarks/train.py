@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 
 import torch
 
@@ -23,15 +24,20 @@ from numerics.circuits import all_inputs, parity_tree, random_subset
 from numerics.sequences import build
 
 
-def best_of(fn, repeats: int) -> float:
-    """Fastest wall time of ``repeats`` calls after one warm-up."""
+def wall_times(fn: Callable[[], object], repeats: int) -> list[float]:
+    """Wall times of ``repeats`` calls of ``fn`` after one warm-up call."""
     fn()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return min(times)
+    return times
+
+
+def best_of(fn: Callable[[], object], repeats: int) -> float:
+    """Fastest wall time of ``repeats`` calls after one warm-up."""
+    return min(wall_times(fn, repeats))
 
 
 def run(d: int, m: int, dtype: str, repeats: int, chunk: int) -> dict[str, float]:
