@@ -81,3 +81,14 @@ def test_page_renders_in_headless_chromium_without_errors(tmp_path, render):
 def test_verdict_badges_are_coloured_by_verdict():
     page = html.page(_report())
     assert re.search(r'background:#b7791f">erratum<', page) and re.search(r'background:#2f8f5b">consistent<', page)
+
+
+def test_see_id_in_a_scope_links_to_that_claims_section():
+    """T4's scope points at KSF (footnote 3 made concrete): ``see KSF`` renders as a link to #KSF; a word that is
+    not a claim ID stays text."""
+    assert html.cross_links("not covered (see KSF: the oracle); see XYZ") == (
+        "not covered (see <a href='#KSF'>KSF</a>: the oracle); see XYZ")
+    f = Finding("T4", "empirical", (compare("q", "s", 1.0, "le", 2.0),), scope="Theorem 4 (see KSF)")
+    parsed = _Collect()
+    parsed.feed(html.page(report.rows([f], [])))
+    assert "KSF" in parsed.links[len(CLAIM_IDS):]

@@ -343,11 +343,12 @@ def _scope(algorithm: int, config: Config, runs: Sequence[Run]) -> str:
     if algorithm == 3:
         how = (f"full-batch GD over all 2^d inputs (Algorithm 3), oracle {config.oracle} sigma={config.sigma}: "
                "Theorem 4 covers an adversarial Omega(e^(-d/3))-approximate oracle asymptotically; an honest "
-               "oracle is the most favourable case for end-to-end learning and is not covered by its bound")
+               "oracle is the most favourable case for end-to-end learning and is not covered by its bound (see KSF: "
+               "this RNN under the Lemma 12 oracle against honest oracles of the same precision)")
         budget, eta, batch, every = config.gd_budget, config.gd_eta, "all 2^d", config.gd_every
     else:
         how = ("mini-batch SGD with exact gradients (Algorithm 1 with batches): not covered by Theorem 4 "
-               "(footnote 3); an empirical check of the gap")
+               "(footnote 3; see KSF); an empirical check of the gap")
         budget, eta, batch, every = config.sgd_budget, config.sgd_eta, config.sgd_batch, config.sgd_every
     return (f"{how}; measured at d = {ds}, seeds {seeds}, m = {config.m}, eta = {eta}, batch {batch}, budget "
             f"{budget} steps (censoring), evaluated every {every} steps; learned = zero free-running error on "

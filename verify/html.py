@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import html
 import inspect
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from verify import figures
-from verify.claims import SECTIONS
+from verify.claims import BY_ID, SECTIONS
 from verify.evidence import RULES, Comparison
 from verify.report import Row
 
@@ -93,6 +94,12 @@ def _rule_text(rule: str) -> str:
     return " ".join((inspect.getdoc(RULES[rule]) or "").split())
 
 
+def cross_links(escaped: str) -> str:
+    """``see ID`` in (already escaped) text becomes a link to that claim's section, for every catalogue ID."""
+    return re.sub(r"\bsee ([A-Z][A-Z0-9]{1,4})\b",
+                  lambda m: f"see <a href='#{m[1]}'>{m[1]}</a>" if m[1] in BY_ID else m[0], escaped)
+
+
 def claim_section(row: Row) -> str:
     claim = row.claim
     out = [f'<section class="claim" id="{_e(row.id)}"><h3>{_e(row.id)} — {_e(claim.where)} '
@@ -107,7 +114,7 @@ def claim_section(row: Row) -> str:
         if p.not_checked:
             out.append(f"<p><b>Not decided:</b> {_e(p.not_checked)}</p>")
         if p.scope:
-            out.append(f"<p><b>Scope.</b> {_e(p.scope)}</p>")
+            out.append(f"<p><b>Scope.</b> {cross_links(_e(p.scope))}</p>")
         if p.printed is not None or p.corrected is not None:
             out.append(f"<p><b>Printed:</b> <code>{_e(p.printed)}</code><br><b>Corrected:</b> "
                        f"<code>{_e(p.corrected)}</code><br><b>Conclusion survives:</b> "
