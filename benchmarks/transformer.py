@@ -294,9 +294,8 @@ def censored_at(frame: pd.DataFrame, supervision: str, d: int, budget: int) -> p
     budget records them (the budget row is kept when it was an evaluation; a run that ended earlier is
     unchanged)."""
     sel = (frame["cfg_supervision"] == supervision) & (frame["cfg_d"] == d)
-    cut = frame[~sel | (frame["step"] <= budget)].copy()
-    cut.loc[sel[~sel | (frame["step"] <= budget)], "cfg_max_steps"] = budget
-    return cut
+    keep = ~sel | (frame["step"] <= budget)
+    return frame[keep].assign(cfg_max_steps=frame["cfg_max_steps"].where(~sel, budget)[keep])
 
 
 def what_if(store_dir: Path, reps: int = 300) -> int:
