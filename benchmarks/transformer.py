@@ -7,7 +7,10 @@ training step (forward, loss on positions d..T, backward, per-run gradient clipp
 - ``Decoder``: the plain nn.Module loop (``numerics.transformer.train_reference``'s step), one run: the
   baseline, what the sweep ran before stacks;
 - ``stack xM fp32`` / ``stack xM bf16``: ``train_many``'s step with M runs as one batched model (the spec's
-  ``stack``), float32 and bfloat16 (bfloat16 only where ``bf16_hardware()``; skipped with a note otherwise);
+  ``stack``), float32 and bfloat16 (bfloat16 only where ``bf16_hardware()``; skipped with a note otherwise),
+  with the kernels a run gets (``kernels_for``: ``numerics.cpu_kernels``' compiled attention and GELU when
+  a C compiler is present), and the same with PyTorch's own kernels (``, torch kernels``: CPU flash
+  attention in float32, batched-matmul attention in bfloat16);
 - ``stack xM fp32, H/4 heads``: the same with a quarter of the heads, 4x wider (not the spec's model: the
   lever the spec does not pull, measured to show what the heads of size 4 cost);
 - ``GPT2LMHeadModel`` (transformers, the optional ``bench`` extra; skipped with a note when not installed).
@@ -22,6 +25,7 @@ shared machine's load hits them alike; ``uptime``'s load is printed: compare rat
     python -m benchmarks.transformer --sweep [SPEC]      # time a spec end to end from a fresh store
     python -m benchmarks.transformer --what-if STORE     # TAB1/FIG4 from STORE, as cheaper specs would record them
     python -m benchmarks.transformer --precision STORE   # steps to learn, fp32 vs bf16 (specs/table1_bf16.toml)
+    python -m benchmarks.transformer --compare A B       # steps to learn, the same float32 runs in two stores
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ import pandas as pd
 import torch
 from torch.nn import functional as F
 
+from numerics import cpu_kernels
 from numerics.sweep import load_spec
 from numerics.transformer import (
     START,
@@ -52,6 +57,7 @@ from numerics.transformer import (
     _batch,
     bf16_hardware,
     groups,
+    kernels_for,
     loss_on,
     make_data,
     model_for,
@@ -100,10 +106,10 @@ def decoder_step(config: Config) -> Callable[[], None]:
     return step
 
 
-def stack_step(configs: list[Config], attention: str | None = None) -> Callable[[], None]:
+def stack_step(configs: list[Config], kernels: str | None = None) -> Callable[[], None]:
     """One step of ``train_many``'s stack of ``configs``."""
     u, t, w, datas = _inputs(configs)
-    stack = Stack(configs, [dt.circuit for dt in datas], attention)
+    stack = Stack(configs, [dt.circuit for dt in datas], kernels)
     return lambda: stack.step(u, t, w)
 
 
@@ -164,16 +170,16 @@ def matmul_step(config: Config, length: int, models: int, dtype: torch.dtype) ->
     return step
 
 
-def attention_step(config: Config, length: int, models: int, dtype: torch.dtype) -> Callable[[], None]:
-    """The heads alone (causal attention forward and backward), as ``train_many`` runs them."""
-    n, h = models * config.batch, config.n_head
-    q, k, v = (torch.randn(n, h, length, config.n_embd // h, dtype=dtype, requires_grad=True) for _ in range(3))
-    kind = "sdpa" if dtype == torch.float32 else "bmm"
-
-    def step() -> None:
-        _attend(q, k, v, kind).sum().backward()
-
-    return step
+def attention_step(config: Config, length: int, models: int, kernels: str) -> Callable[[], None]:
+    """The heads alone (causal attention forward and backward) as ``train_many`` runs them with ``kernels``
+    (float32 for ``"compiled"`` and ``"sdpa"``, bfloat16 for ``"bmm"``)."""
+    n, h, hd = models * config.batch, config.n_head, config.n_embd // config.n_head
+    if kernels == "compiled":
+        qkv = torch.randn(n, length, 3, h, hd, requires_grad=True)
+        return lambda: cpu_kernels.causal_attention(qkv).sum().backward()
+    dtype = torch.float32 if kernels == "sdpa" else torch.bfloat16
+    q, k, v = (torch.randn(n, h, length, hd, dtype=dtype, requires_grad=True) for _ in range(3))
+    return lambda: _attend(q, k, v, kernels).sum().backward()
 
 
 def time_round_robin(variants: dict[str, Callable[[], None]], steps: int, rounds: int) -> dict[str, float]:
@@ -198,46 +204,56 @@ def bench_shape(configs: list[Config], steps: int, rounds: int) -> list[str]:
     length = seq_length(first)
     flops = step_flops(first, length)
     bf16 = bf16_hardware()
+    compiled = cpu_kernels.available()
     models: dict[str, tuple[Callable[[], None], int]] = {
         "Decoder (nn.Module, before)": (decoder_step(first), 1),
         "stack x1 fp32": (stack_step(configs[:1]), 1),
-        f"stack x{m} fp32": (stack_step(configs), m),
     }
+    if compiled:
+        models[f"stack x{m} fp32, torch kernels"] = (stack_step(configs, "sdpa"), m)
+    models[f"stack x{m} fp32"] = (stack_step(configs), m)
     if bf16:
         low = [replace(c, precision="bfloat16") for c in configs]
+        if compiled:
+            models[f"stack x{m} bf16, torch kernels"] = (stack_step(low, "bmm"), m)
         models[f"stack x{m} bf16"] = (stack_step(low), m)
     wide = max(1, first.n_head // 4)  # the lever the spec does not pull: fewer, wider heads (another model)
     models[f"stack x{m} fp32, {wide} heads"] = (stack_step([replace(c, n_head=wide) for c in configs]), m)
     hf = gpt2_step(first)
     if hf is not None:
         models["GPT2LMHeadModel"] = (hf, 1)
+    attention = {"fp32": kernels_for(torch.float32), "fp32, torch kernels": "sdpa"}
+    if bf16:
+        attention |= {"bf16": kernels_for(torch.bfloat16), "bf16, torch kernels": "bmm"}
     others: dict[str, Callable[[], None]] = {
-        "matmuls fp32": matmul_step(first, length, m, torch.float32),
-        "attention fp32": attention_step(first, length, m, torch.float32),
-    }
+        f"attention {kind}": attention_step(first, length, m, kind) for kind in sorted(set(attention.values()))}
+    others["matmuls fp32"] = matmul_step(first, length, m, torch.float32)
     if bf16:
         others["matmuls bf16"] = matmul_step(first, length, m, torch.bfloat16)
-        others["attention bf16"] = attention_step(first, length, m, torch.bfloat16)
     sec = time_round_robin({**{k: f for k, (f, _) in models.items()}, **others}, steps, rounds)
     mm32 = m * flops / sec["matmuls fp32"]
     lines = [f"d={first.d} {first.supervision}: {length} tokens, batch {first.batch}, {first.n_layer} layers, "
              f"width {first.n_embd}, {first.n_head} heads; {flops / 1e9:.2f} GFLOP of matmuls per model-step",
              f"  same-run matmul rates on these shapes (x{m} as bmm): fp32 {mm32 / 1e9:.0f} GFLOP/s"
              + (f", bf16 {m * flops / sec['matmuls bf16'] / 1e9:.0f} GFLOP/s" if bf16 else
-                ", bf16 not measured (no AMX: bfloat16 falls back to float32)")]
+                ", bf16 not measured (no AMX: bfloat16 falls back to float32)"),
+             "  kernels: " + ("compiled (numerics.cpu_kernels: attention and GELU)" if compiled else
+                              "torch only (no C compiler: numerics.cpu_kernels unavailable)")]
     base = 1.0 / sec["Decoder (nn.Module, before)"]
     for name, (_, count) in models.items():
         rate = count / sec[name]
-        lines.append(f"  {name:<30} {rate:8.1f} model-steps/s  x{rate / base:4.2f} vs before  "
+        lines.append(f"  {name:<34} {rate:8.1f} model-steps/s  x{rate / base:4.2f} vs before  "
                      f"{rate * flops / 1e9:6.1f} GFLOP/s = {rate * flops / mm32:4.0%} of fp32 matmul rate")
     if hf is None:
         lines.append("  GPT2LMHeadModel: not measured (pip install 'subtask-verify[bench]' for transformers)")
-    for dt in ("fp32", "bf16") if bf16 else ("fp32",):
-        name = f"stack x{m} {dt}"
-        share = sec[f"attention {dt}"] / sec[name]
-        lines.append(f"  {name}: attention alone (fwd + bwd, {first.n_head} heads of {first.n_embd // first.n_head}) "
-                     f"is {share:.0%} of the step, its matmuls at the same-run {dt} rate "
-                     f"{sec[f'matmuls {dt}'] / sec[name]:.0%}")
+    for variant, kind in attention.items():
+        name = f"stack x{m} {variant}"
+        if name not in sec:
+            continue
+        dt = variant.split(",")[0]
+        lines.append(f"  {name}: attention alone ({kind}, fwd + bwd, {first.n_head} heads of "
+                     f"{first.n_embd // first.n_head}) is {sec[f'attention {kind}'] / sec[name]:.0%} of the step, "
+                     f"its matmuls at the same-run {dt} rate {sec[f'matmuls {dt}'] / sec[name]:.0%}")
     return lines
 
 
@@ -331,37 +347,66 @@ def what_if(store_dir: Path, reps: int = 300) -> int:
     return 0
 
 
-def precision(root: Path) -> int:
-    """Steps to > 60% and > 95% validation accuracy of each run configured ``precision = "bfloat16"`` beside
-    the float32 run of the same config otherwise (seed, size, budget), from the store ``root``
-    (``specs/table1_bf16.toml``), and the summary of the ratios."""
+Steps = tuple[float, float, str]  # steps to > 60%, steps to > 95%, what ran ("<precision> <kernels>")
+
+
+def steps_to_learn(root: Path) -> dict[tuple, dict[str, Steps]]:
+    """Each stored run's steps to > 60% and > 95% validation accuracy, by (supervision, d, seed, budget) and
+    the precision it asked for."""
     from numerics import store
     from numerics.transformer import LEARNED, SOLVED, first_step_above
 
-    runs: dict[tuple, dict[str, tuple[float, float, str]]] = {}
-    for _, curve in store.load(root).groupby("run"):
+    runs: dict[tuple, dict[str, Steps]] = {}
+    frame = store.load(root)
+    for _, curve in frame.groupby("run") if len(frame) else ():
         c = curve.sort_values("step")
         cfg = c.iloc[0]
         key = (cfg["cfg_supervision"], int(cfg["cfg_d"]), int(cfg["cfg_seed"]), int(cfg["cfg_max_steps"]))
         asked = cfg["cfg_precision"] if "cfg_precision" in c and isinstance(cfg["cfg_precision"], str) else "float32"
-        runs.setdefault(key, {})[asked] = (first_step_above(c, LEARNED), first_step_above(c, SOLVED),
-                                           str(cfg.get("precision", "?")))
-    pairs = sorted(k for k, v in runs.items() if {"float32", "bfloat16"} <= set(v))
-    if not pairs:
-        raise SystemExit(f"{root}: no config stored in both precisions")
-    print("supervision d seed: steps to >60% fp32 -> bf16, steps to >95% fp32 -> bf16 (precision that ran)")
+        kernels = cfg["kernels"] if "kernels" in c and isinstance(cfg["kernels"], str) else "sdpa"
+        ran = f"{cfg.get('precision', '?')} {kernels}"
+        runs.setdefault(key, {})[asked] = (first_step_above(c, LEARNED), first_step_above(c, SOLVED), ran)
+    return runs
+
+
+def compare_steps(pairs: list[tuple[tuple, Steps, Steps]], a: str, b: str) -> None:
+    """Print steps to learn of the same configs run two ways, and how often and how far they differ."""
+    print(f"supervision d seed: steps to >60% {a} -> {b}, steps to >95% {a} -> {b} (what ran)")
     ratios, same = [], 0
-    for key in pairs:
-        (a60, a95, _), (b60, b95, ran) = runs[key]["float32"], runs[key]["bfloat16"]
+    for key, (a60, a95, ran_a), (b60, b95, ran_b) in pairs:
         same += a60 == b60 or (math.isnan(a60) and math.isnan(b60))
-        print(f"  {key[0]:<10} {key[1]:>2} {key[2]}: {a60:6.0f} -> {b60:6.0f}   {a95:6.0f} -> {b95:6.0f}  ({ran})")
+        print(f"  {key[0]:<10} {key[1]:>2} {key[2]}: {a60:6.0f} -> {b60:6.0f}   {a95:6.0f} -> {b95:6.0f}  "
+              f"({ran_a} -> {ran_b})")
         if math.isfinite(a60) and math.isfinite(b60):
             ratios.append(b60 / a60)
     r = np.array(ratios)
     print(f"{len(pairs)} pairs; steps to >60% equal in {same}")
     if len(r):
-        print(f"bf16/fp32 steps to >60% over {len(r)} pairs learned in both: median {np.median(r):.2f}, "
+        print(f"{b}/{a} steps to >60% over {len(r)} pairs learned in both: median {np.median(r):.2f}, "
               f"geometric mean {np.exp(np.mean(np.log(r))):.2f}, range [{r.min():.2f}, {r.max():.2f}]")
+
+
+def precision(root: Path) -> int:
+    """Each run configured ``precision = "bfloat16"`` beside the float32 run of the same config otherwise
+    (seed, size, budget), from the store ``root`` (``specs/table1_bf16.toml``)."""
+    runs = steps_to_learn(root)
+    pairs = [(k, v["float32"], v["bfloat16"]) for k, v in sorted(runs.items()) if {"float32", "bfloat16"} <= set(v)]
+    if not pairs:
+        raise SystemExit(f"{root}: no config stored in both precisions")
+    compare_steps(pairs, "fp32", "bf16")
+    return 0
+
+
+def compare(first: Path, second: Path) -> int:
+    """The float32 runs of one spec stored twice (``first``, ``second``: e.g. PyTorch's kernels and the
+    compiled ones, which differ in rounding only), config by config: the rounding floor against which a
+    change of precision is judged."""
+    a, b = steps_to_learn(first), steps_to_learn(second)
+    pairs = [(k, a[k]["float32"], b[k]["float32"]) for k in sorted(a.keys() & b.keys())
+             if "float32" in a[k] and "float32" in b[k]]
+    if not pairs:
+        raise SystemExit(f"{first} and {second} share no float32 config")
+    compare_steps(pairs, first.name, second.name)
     return 0
 
 
@@ -383,6 +428,9 @@ def main(argv: list[str] | None = None) -> int:
                            "censoring point would have recorded them")
     what.add_argument("--precision", type=Path, metavar="STORE",
                       help="steps to learn in float32 vs bfloat16, run by run (specs/table1_bf16.toml's store)")
+    what.add_argument("--compare", type=Path, nargs=2, metavar=("STORE", "STORE"),
+                      help="steps to learn of the same float32 runs in two stores of one spec, run by run "
+                           "(e.g. PyTorch's kernels vs the compiled ones: the rounding floor)")
     parser.add_argument("--workers", type=cli.int_in(1, 256), default=2, help="sweep workers (--sweep)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -392,6 +440,8 @@ def main(argv: list[str] | None = None) -> int:
         return what_if(args.what_if)
     if args.precision:
         return precision(args.precision)
+    if args.compare:
+        return compare(*args.compare)
     stacks = spec_shapes(args.spec)
     if args.shapes == "two":
         censored = [g for g in stacks if g[0].supervision == "end_to_end"]

@@ -35,6 +35,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from numerics import cpu_kernels
 from numerics.circuits import Circuit, all_inputs, parity_tree, random_subset
 from numerics.sequences import SUPERVISION, build, split
 
@@ -450,10 +451,22 @@ def compute_dtype(precision: str) -> torch.dtype:
     return torch.bfloat16 if precision == "bfloat16" and bf16_hardware() else torch.float32
 
 
-def attention_for(dtype: torch.dtype) -> str:
-    """The attention kernel for heads of dimension 4, as measured by ``benchmarks.transformer``:
-    PyTorch's fused SDPA (CPU flash) in float32; an explicit batched-matmul attention (``baddbmm`` with
-    an additive causal mask, softmax, ``bmm``) in bfloat16, where CPU flash attention is 3-5x slower."""
+KERNELS = ("compiled", "sdpa", "bmm")
+
+
+def kernels_for(dtype: torch.dtype) -> str:
+    """The kernels a stack trains with, as measured by ``benchmarks.transformer`` at heads of dimension 4:
+
+    - ``"compiled"`` (float32 and bfloat16, when ``cpu_kernels.available()``): ``numerics.cpu_kernels``'
+      causal attention and tanh-GELU (float32 arithmetic on float32 or bfloat16 activations); 5x faster
+      than CPU flash attention forward + backward;
+    - ``"sdpa"`` (float32 without a C compiler): PyTorch's fused SDPA (CPU flash) and ``F.gelu``;
+    - ``"bmm"`` (bfloat16 without a C compiler): an explicit batched-matmul attention (``baddbmm`` with an
+      additive causal mask, softmax, ``bmm``), where CPU flash attention is 3-5x slower in bfloat16.
+
+    Greedy decoding with a KV cache runs ``"compiled"`` with ``kernels_for_cache``'s attention."""
+    if cpu_kernels.available():
+        return "compiled"
     return "sdpa" if dtype == torch.float32 else "bmm"
 
 
@@ -492,9 +505,10 @@ def _linear(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None, dtype: tor
     if dtype != torch.float32:
         x, w = x.to(dtype), w.to(dtype)
         b = None if b is None else b.to(dtype)
-    if b is None:
-        return torch.bmm(x, w)
-    return torch.baddbmm(b.unsqueeze(1), x, w)
+    y = torch.bmm(x, w)
+    # in place on bmm's output (which its backward does not need): baddbmm's backward copied the whole
+    # output gradient once more to reduce the broadcast bias
+    return y if b is None else y.add_(b.unsqueeze(1))
 
 
 def _ln_linear(h: torch.Tensor, g: torch.Tensor, beta: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None,
@@ -504,6 +518,14 @@ def _ln_linear(h: torch.Tensor, g: torch.Tensor, beta: torch.Tensor, w: torch.Te
     parameters cost no pass over the activations."""
     bias = torch.bmm(beta.unsqueeze(1), w).squeeze(1)
     return _linear(F.layer_norm(h, h.shape[-1:]), g.unsqueeze(2) * w, bias if b is None else bias + b, dtype)
+
+
+def kernels_for_cache(kernels: str, dtype: torch.dtype) -> str:
+    """The attention a KV-cached decoding step runs: the compiled kernel has no cache path, so
+    ``"compiled"`` decodes with SDPA in float32 and ``"bmm"`` in bfloat16 (``kernels_for``'s choices)."""
+    if kernels != "compiled":
+        return kernels
+    return "sdpa" if dtype == torch.float32 else "bmm"
 
 
 def _attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, kind: str) -> torch.Tensor:
@@ -536,16 +558,19 @@ def kv_cache(n_layer: int, rows: int, n_head: int, head_dim: int, length: int, d
 
 
 def stacked_forward(p: dict[str, torch.Tensor], u: torch.Tensor, n_layer: int, n_head: int, *, start: int = 0,
-                    dtype: torch.dtype = torch.float32, attention: str = "sdpa",
+                    dtype: torch.dtype = torch.float32, kernels: str = "sdpa",
                     cache: list[tuple[torch.Tensor, torch.Tensor]] | None = None, offset: int = 0
                     ) -> torch.Tensor:
     """M decoders at once. ``u``: ``(M, B, L)`` tokens at positions ``offset..offset+L-1`` ->
-    ``(M, B, L - start, 2)`` float32 logits.
+    ``(M, B, L - start, 2)`` float32 logits. ``kernels``: one of ``KERNELS`` (``kernels_for``).
 
     ``cache`` (greedy decoding, ``kv_cache``) holds the keys/values of positions ``0..offset-1``; this call
     writes those of its positions into it and attends over ``0..offset+L-1``. ``start`` > 0 computes the last
     layer's outputs for positions ``start..`` only (Decoder.forward's fast path).
     """
+    if kernels not in KERNELS:
+        raise ValueError(f"kernels must be one of {KERNELS}, got {kernels!r}")
+    compiled = kernels == "compiled"
     m, b, length = u.shape
     c = p["tok"].shape[-1]
     hd = c // n_head
@@ -553,19 +578,22 @@ def stacked_forward(p: dict[str, torch.Tensor], u: torch.Tensor, n_layer: int, n
     h = h.reshape(m, b * length, c)
     for i in range(n_layer):
         qkv = _ln_linear(h, p[f"{i}.ln1.w"], p[f"{i}.ln1.b"], p[f"{i}.qkv.w"], p[f"{i}.qkv.b"], dtype)
-        q, k, v = qkv.view(m * b, length, 3, n_head, hd).permute(2, 0, 3, 1, 4).unbind(0)
-        if cache is not None:
-            K, V = cache[i]
-            K[:, :, offset : offset + length], V[:, :, offset : offset + length] = k, v
-            k, v = K[:, :, : offset + length], V[:, :, : offset + length]
-        rows = length
-        if i == n_layer - 1 and start:
-            q, rows = q[:, :, start:], length - start
-            h = h.view(m, b, length, c)[:, :, start:].reshape(m, b * rows, c)
-        a = _attend(q, k, v, attention).transpose(1, 2).reshape(m, b * rows, c)
-        h = h + _linear(a, p[f"{i}.proj.w"], p[f"{i}.proj.b"], dtype)
-        f = F.gelu(_ln_linear(h, p[f"{i}.ln2.w"], p[f"{i}.ln2.b"], p[f"{i}.fc.w"], p[f"{i}.fc.b"], dtype),
-                   approximate="tanh")
+        first = start if i == n_layer - 1 else 0  # the first query position this layer computes
+        rows = length - first
+        if first:
+            h = h.view(m, b, length, c)[:, :, first:].reshape(m, b * rows, c)
+        if compiled and cache is None:
+            a = cpu_kernels.causal_attention(qkv.view(m * b, length, 3, n_head, hd), first)
+        else:
+            q, k, v = qkv.view(m * b, length, 3, n_head, hd).permute(2, 0, 3, 1, 4).unbind(0)
+            if cache is not None:
+                K, V = cache[i]
+                K[:, :, offset : offset + length], V[:, :, offset : offset + length] = k, v
+                k, v = K[:, :, : offset + length], V[:, :, : offset + length]
+            a = _attend(q[:, :, first:], k, v, kernels_for_cache(kernels, dtype)).transpose(1, 2)
+        h = h + _linear(a.reshape(m, b * rows, c), p[f"{i}.proj.w"], p[f"{i}.proj.b"], dtype)
+        f = _ln_linear(h, p[f"{i}.ln2.w"], p[f"{i}.ln2.b"], p[f"{i}.fc.w"], p[f"{i}.fc.b"], dtype)
+        f = cpu_kernels.gelu(f) if compiled else F.gelu(f, approximate="tanh")
         h = h + _linear(f, p[f"{i}.out.w"], p[f"{i}.out.b"], dtype)
     logits = _ln_linear(h, p["ln.w"], p["ln.b"], p["head"], None, dtype).float()
     return logits.view(m, b, -1, 2)
@@ -593,14 +621,16 @@ def stack_parameters(models: list[Decoder]) -> dict[str, torch.Tensor]:
 class Stack:
     """M decoders of one shape trained together: stacked parameters, fused AdamW, per-model clipping."""
 
-    def __init__(self, configs: list[Config], circuits: list[Circuit], attention: str | None = None) -> None:
+    def __init__(self, configs: list[Config], circuits: list[Circuit], kernels: str | None = None) -> None:
         first = configs[0]
         if any(group_key(c) != group_key(first) for c in configs):
             raise ValueError("a Stack needs configs with equal group_key (shape, optimiser, schedule)")
         self.configs = list(configs)
         self.n_layer, self.n_head, self.d = first.n_layer, first.n_head, first.d
         self.dtype = compute_dtype(first.precision)
-        self.attention = attention or attention_for(self.dtype)
+        self.kernels = kernels or kernels_for(self.dtype)
+        if self.kernels not in KERNELS:
+            raise ValueError(f"kernels must be one of {KERNELS}, got {kernels!r}")
         self.params = stack_parameters([model_for(c, k) for c, k in zip(configs, circuits, strict=True)])
         self.opt = self._optimizer()
 
@@ -611,7 +641,7 @@ class Stack:
 
     def forward(self, u: torch.Tensor, start: int = 0, **kw: Any) -> torch.Tensor:
         return stacked_forward(self.params, u, self.n_layer, self.n_head, start=start, dtype=self.dtype,
-                               attention=self.attention, **kw)
+                               kernels=self.kernels, **kw)
 
     def step(self, u: torch.Tensor, targets: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         """One teacher-forced step for every model; ``u`` ``(M, B, L)``, ``targets`` ``(M, B, K)`` 0/1,
@@ -667,7 +697,7 @@ class Stack:
             m, b, length = u.shape
             width = p["tok"].shape[-1]
             cache = kv_cache(self.n_layer, m * b, self.n_head, width // self.n_head, length + n_new - 1, self.dtype)
-            kw = {"dtype": self.dtype, "attention": self.attention, "cache": cache}
+            kw = {"dtype": self.dtype, "kernels": self.kernels, "cache": cache}
             logits = stacked_forward(p, u, self.n_layer, self.n_head, start=length - 1, **kw)  # the last row only
             toks = [logits[:, :, -1].argmax(dim=-1, keepdim=True)]
             for k in range(1, n_new):
@@ -704,14 +734,15 @@ def _batch(circuit: Circuit, x: np.ndarray, supervision: str, batch: int, mask: 
 
 
 def train_many(configs: list[Config] | tuple[Config, ...], progress: bool = False,
-               attention: str | None = None,
+               kernels: str | None = None,
                on_done: Callable[[Config, pd.DataFrame], None] | None = None) -> list[pd.DataFrame]:
     """Train runs of one ``group_key`` as one stack; return each run's learning curve (as ``train``).
 
     Each run has its own data (``make_data``), training stream, initialisation, budget and early stop;
     they share the batched matmuls. Evaluation follows ``eval_every`` (the same steps for every run),
     and a run whose budget ends between evaluations is evaluated at its last step. Columns as
-    ``train``'s, plus ``precision`` (the compute dtype that ran); ``seconds`` is the stack's wall time,
+    ``train``'s, plus ``precision`` (the compute dtype that ran) and ``kernels`` (``KERNELS``: which
+    attention and GELU ran; they differ in float32 rounding only); ``seconds`` is the stack's wall time,
     and ``frame.attrs["cpu_seconds"]`` the process's CPU time when the run ended (what the stack cost so
     far, also on a shared machine).
     ``on_done(config, curve)`` is called as each run ends (a sweep writes its shard then).
@@ -720,7 +751,7 @@ def train_many(configs: list[Config] | tuple[Config, ...], progress: bool = Fals
     if not configs:
         return []
     datas = [make_data(c) for c in configs]
-    stack = Stack(configs, [dt.circuit for dt in datas], attention)
+    stack = Stack(configs, [dt.circuit for dt in datas], kernels)
     precision = "bfloat16" if stack.dtype == torch.bfloat16 else "float32"
     first = configs[0]
     streams = [training_batches(dt, c) for dt, c in zip(datas, configs, strict=True)]
@@ -736,7 +767,7 @@ def train_many(configs: list[Config] | tuple[Config, ...], progress: bool = Fals
             i = active[j]
             curves[i].append({"step": step, "loss": float(np.mean(losses[i])) if losses[i] else math.nan,
                               "val_acc": acc, "test_acc": math.nan, "seconds": time.perf_counter() - clock,
-                              "precision": precision})
+                              "precision": precision, "kernels": stack.kernels})
             losses[i] = []
         return accs
 

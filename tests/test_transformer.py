@@ -148,6 +148,7 @@ from dataclasses import replace  # noqa: E402
 from numerics import store  # noqa: E402
 from numerics.sweep import run  # noqa: E402
 from numerics.transformer import (  # noqa: E402
+    KERNELS,
     LATER_FIELDS,
     Stack,
     _batch,
@@ -164,8 +165,8 @@ from numerics.transformer import (  # noqa: E402
 
 
 @settings(max_examples=10)
-@given(st.integers(0, 2**16), st.integers(0, 10), st.sampled_from(["sdpa", "bmm"]))
-def test_stacked_forward_matches_each_decoder(seed, start, attention):
+@given(st.integers(0, 2**16), st.integers(0, 10), st.sampled_from(KERNELS))
+def test_stacked_forward_matches_each_decoder(seed, start, kernels):
     """Fast path (M decoders as one stack of batched matmuls) vs each nn.Module Decoder alone."""
     models, us = [], []
     for k in range(3):
@@ -174,18 +175,18 @@ def test_stacked_forward_matches_each_decoder(seed, start, attention):
         us.append(with_start(build(data.circuit, data.val[8 * k : 8 * k + 8], "subtasks").z))
     p = stack_parameters(models)
     with torch.no_grad():
-        got = stacked_forward(p, torch.stack(us), 1, 2, start=start, attention=attention)
+        got = stacked_forward(p, torch.stack(us), 1, 2, start=start, kernels=kernels)
         for k, model in enumerate(models):
             torch.testing.assert_close(got[k], model(us[k], start=start), rtol=1e-5, atol=1e-6)
 
 
 @settings(max_examples=8)
-@given(st.integers(0, 2**16), st.sampled_from(["sdpa", "bmm"]))
-def test_stacked_greedy_decoding_matches_rereading_the_prefix(seed, attention):
+@given(st.integers(0, 2**16), st.sampled_from(KERNELS))
+def test_stacked_greedy_decoding_matches_rereading_the_prefix(seed, kernels):
     """Stack.generate (KV cache, all models at once) vs generate_reference for each model alone."""
     configs = [Config.smoke(d=8, init_seed=seed + k, seed=27 + k) for k in range(2)]
     datas = [make_data(c) for c in configs]
-    stack = Stack(configs, [dt.circuit for dt in datas], attention)
+    stack = Stack(configs, [dt.circuit for dt in datas], kernels)
     x = [np.random.default_rng(seed + k).integers(0, 2, size=(40, 8), dtype=np.uint8) for k in range(2)]
     n_new = len(datas[0].circuit.gates)
     got = stack.generate(x, n_new, chunk=16)
@@ -376,3 +377,29 @@ def test_what_if_thinning_keeps_the_sparser_schedule_and_its_stop(accs, per_doub
     assert len(hits) == 0 or hits[0] == out.index[-1]
     cut = censored_at(curve, "end_to_end", 8, budget // 2)
     assert cut.step.max() <= budget // 2 and set(cut.cfg_max_steps) == {budget // 2}
+
+
+def test_compare_pairs_the_same_float32_runs_of_two_stores(tmp_path, capsys):
+    """benchmarks.transformer --compare: configs stored in both stores are paired by (supervision, d, seed,
+    budget); equal steps to > 60% count as equal, a moved one does not, and the ratio is the second over the
+    first."""
+    from benchmarks.transformer import compare
+    from numerics import store
+
+    def curve(learned_at: int, kernels: str) -> pd.DataFrame:
+        steps = [0, 10, 20, 40, 80]
+        return pd.DataFrame({"step": steps, "val_acc": [0.99 if s >= learned_at else 0.5 for s in steps],
+                             "precision": "float32", "kernels": kernels})
+
+    configs = [Config.smoke(d=8, seed=s) for s in (1, 2, 3)]
+    for c, a, b in zip(configs[:2], (20, 40), (20, 80), strict=True):
+        store.write(tmp_path / "a", c.as_dict(), curve(a, "sdpa"))
+        store.write(tmp_path / "b", c.as_dict(), curve(b, "compiled"))
+    store.write(tmp_path / "a", configs[2].as_dict(), curve(10, "sdpa"))  # in one store only: not paired
+    assert compare(tmp_path / "a", tmp_path / "b") == 0
+    out = capsys.readouterr().out
+    assert "2 pairs; steps to >60% equal in 1" in out
+    assert "geometric mean 1.41" in out and "(float32 sdpa -> float32 compiled)" in out
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SystemExit, match="share no float32 config"):
+        compare(tmp_path / "a", tmp_path / "empty")
