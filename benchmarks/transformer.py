@@ -24,8 +24,7 @@ shared machine's load hits them alike; ``uptime``'s load is printed: compare rat
     python -m benchmarks.transformer [--steps 10] [--rounds 3] [--shapes all] [--threads 1]
     python -m benchmarks.transformer --sweep [SPEC]      # time a spec end to end from a fresh store
     python -m benchmarks.transformer --what-if STORE     # TAB1/FIG4 from STORE, as cheaper specs would record them
-    python -m benchmarks.transformer --precision STORE   # steps to learn, fp32 vs bf16 (specs/table1_bf16.toml)
-    python -m benchmarks.transformer --compare A B       # steps to learn, the same float32 runs in two stores
+    python -m benchmarks.transformer --compare A B       # steps to learn, the same runs in two stores
 """
 
 from __future__ import annotations
@@ -350,63 +349,48 @@ def what_if(store_dir: Path, reps: int = 300) -> int:
 Steps = tuple[float, float, str]  # steps to > 60%, steps to > 95%, what ran ("<precision> <kernels>")
 
 
-def steps_to_learn(root: Path) -> dict[tuple, dict[str, Steps]]:
-    """Each stored run's steps to > 60% and > 95% validation accuracy, by (supervision, d, seed, budget) and
-    the precision it asked for."""
+def steps_to_learn(root: Path) -> dict[tuple, Steps]:
+    """Each stored run's steps to > 60% and > 95% validation accuracy, by (supervision, d, seed, budget).
+    SystemExit when the store holds two runs of one such key (a store of more than one spec)."""
     from numerics import store
     from numerics.transformer import LEARNED, SOLVED, first_step_above
 
-    runs: dict[tuple, dict[str, Steps]] = {}
+    runs: dict[tuple, Steps] = {}
     frame = store.load(root)
     for _, curve in frame.groupby("run") if len(frame) else ():
         c = curve.sort_values("step")
         cfg = c.iloc[0]
         key = (cfg["cfg_supervision"], int(cfg["cfg_d"]), int(cfg["cfg_seed"]), int(cfg["cfg_max_steps"]))
-        asked = cfg["cfg_precision"] if "cfg_precision" in c and isinstance(cfg["cfg_precision"], str) else "float32"
+        if key in runs:
+            raise SystemExit(f"{root}: more than one run of {key}: compare stores of one spec each")
         kernels = cfg["kernels"] if "kernels" in c and isinstance(cfg["kernels"], str) else "sdpa"
-        ran = f"{cfg.get('precision', '?')} {kernels}"
-        runs.setdefault(key, {})[asked] = (first_step_above(c, LEARNED), first_step_above(c, SOLVED), ran)
+        runs[key] = (first_step_above(c, LEARNED), first_step_above(c, SOLVED), f"{cfg['precision']} {kernels}")
     return runs
 
 
-def compare_steps(pairs: list[tuple[tuple, Steps, Steps]], a: str, b: str) -> None:
-    """Print steps to learn of the same configs run two ways, and how often and how far they differ."""
-    print(f"supervision d seed: steps to >60% {a} -> {b}, steps to >95% {a} -> {b} (what ran)")
+def compare(first: Path, second: Path) -> int:
+    """The runs of one spec stored twice (``first``, ``second``: float32 with PyTorch's kernels and with the
+    compiled ones, which differ in rounding only; or float32 and bfloat16, ``specs/table1_bf16.toml``),
+    config by config: steps to learn, how often they are equal, and their ratios."""
+    a, b = steps_to_learn(first), steps_to_learn(second)
+    keys = sorted(a.keys() & b.keys())
+    if not keys:
+        raise SystemExit(f"{first} and {second} share no config")
+    print(f"supervision d seed: steps to >60% {first.name} -> {second.name}, steps to >95% likewise (what ran)")
     ratios, same = [], 0
-    for key, (a60, a95, ran_a), (b60, b95, ran_b) in pairs:
+    for key in keys:
+        (a60, a95, ran_a), (b60, b95, ran_b) = a[key], b[key]
         same += a60 == b60 or (math.isnan(a60) and math.isnan(b60))
         print(f"  {key[0]:<10} {key[1]:>2} {key[2]}: {a60:6.0f} -> {b60:6.0f}   {a95:6.0f} -> {b95:6.0f}  "
               f"({ran_a} -> {ran_b})")
         if math.isfinite(a60) and math.isfinite(b60):
             ratios.append(b60 / a60)
     r = np.array(ratios)
-    print(f"{len(pairs)} pairs; steps to >60% equal in {same}")
+    print(f"{len(keys)} pairs; steps to >60% equal in {same}")
     if len(r):
-        print(f"{b}/{a} steps to >60% over {len(r)} pairs learned in both: median {np.median(r):.2f}, "
-              f"geometric mean {np.exp(np.mean(np.log(r))):.2f}, range [{r.min():.2f}, {r.max():.2f}]")
-
-
-def precision(root: Path) -> int:
-    """Each run configured ``precision = "bfloat16"`` beside the float32 run of the same config otherwise
-    (seed, size, budget), from the store ``root`` (``specs/table1_bf16.toml``)."""
-    runs = steps_to_learn(root)
-    pairs = [(k, v["float32"], v["bfloat16"]) for k, v in sorted(runs.items()) if {"float32", "bfloat16"} <= set(v)]
-    if not pairs:
-        raise SystemExit(f"{root}: no config stored in both precisions")
-    compare_steps(pairs, "fp32", "bf16")
-    return 0
-
-
-def compare(first: Path, second: Path) -> int:
-    """The float32 runs of one spec stored twice (``first``, ``second``: e.g. PyTorch's kernels and the
-    compiled ones, which differ in rounding only), config by config: the rounding floor against which a
-    change of precision is judged."""
-    a, b = steps_to_learn(first), steps_to_learn(second)
-    pairs = [(k, a[k]["float32"], b[k]["float32"]) for k in sorted(a.keys() & b.keys())
-             if "float32" in a[k] and "float32" in b[k]]
-    if not pairs:
-        raise SystemExit(f"{first} and {second} share no float32 config")
-    compare_steps(pairs, first.name, second.name)
+        print(f"{second.name}/{first.name} steps to >60% over {len(r)} pairs learned in both: median "
+              f"{np.median(r):.2f}, geometric mean {np.exp(np.mean(np.log(r))):.2f}, "
+              f"range [{r.min():.2f}, {r.max():.2f}]")
     return 0
 
 
@@ -426,11 +410,10 @@ def main(argv: list[str] | None = None) -> int:
     what.add_argument("--what-if", type=Path, metavar="STORE",
                       help="TAB1/FIG4 refitted from STORE's runs as a sparser validation schedule and a shorter "
                            "censoring point would have recorded them")
-    what.add_argument("--precision", type=Path, metavar="STORE",
-                      help="steps to learn in float32 vs bfloat16, run by run (specs/table1_bf16.toml's store)")
     what.add_argument("--compare", type=Path, nargs=2, metavar=("STORE", "STORE"),
-                      help="steps to learn of the same float32 runs in two stores of one spec, run by run "
-                           "(e.g. PyTorch's kernels vs the compiled ones: the rounding floor)")
+                      help="steps to learn of the same runs stored twice, run by run (float32 with PyTorch's "
+                           "kernels vs the compiled ones: the rounding floor; float32 vs bfloat16: "
+                           "specs/table1_bf16.toml)")
     parser.add_argument("--workers", type=cli.int_in(1, 256), default=2, help="sweep workers (--sweep)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -438,8 +421,6 @@ def main(argv: list[str] | None = None) -> int:
         return time_sweep(args.spec, args.workers)
     if args.what_if:
         return what_if(args.what_if)
-    if args.precision:
-        return precision(args.precision)
     if args.compare:
         return compare(*args.compare)
     stacks = spec_shapes(args.spec)

@@ -335,7 +335,7 @@ def test_benchmark_counts_every_linear_weight_once():
 
 def test_the_table1_spec_feeds_the_censored_rule():
     """specs/table1.toml: >= 4 sizes per arm, the 3 App. G seeds at each, and each size's seeds one stack;
-    specs/table1_bf16.toml: the same runs in both precisions (up to the validation schedule)."""
+    specs/table1_bf16.toml: the same runs, in the same order, in bfloat16."""
     from pathlib import Path
 
     from numerics.sweep import load_spec
@@ -349,10 +349,9 @@ def test_the_table1_spec_feeds_the_censored_rule():
     stacks = groups(list(spec.runs), spec.stack)
     assert spec.stack == 3 and all(len(g) == 3 and len({c.seed for c in g}) == 3 for g in stacks)
     check = load_spec(specs / "table1_bf16.toml")
-    fp32 = {c for c in check.runs if c.precision == "float32"}
-    assert {replace(c, precision="float32") for c in check.runs if c.precision == "bfloat16"} == fp32
-    schedule = spec.runs[0].eval_per_doubling
-    assert {replace(c, eval_per_doubling=schedule) for c in fp32} <= set(spec.runs)
+    assert {c.precision for c in check.runs} == {"bfloat16"} and {c.precision for c in spec.runs} == {"float32"}
+    assert [replace(c, precision="float32") for c in check.runs] == list(spec.runs)
+    assert (check.stack, check.order) == (spec.stack, spec.order)
 
 
 @settings(max_examples=60, deadline=None)
@@ -379,10 +378,10 @@ def test_what_if_thinning_keeps_the_sparser_schedule_and_its_stop(accs, per_doub
     assert cut.step.max() <= budget // 2 and set(cut.cfg_max_steps) == {budget // 2}
 
 
-def test_compare_pairs_the_same_float32_runs_of_two_stores(tmp_path, capsys):
+def test_compare_pairs_the_same_runs_of_two_stores(tmp_path, capsys):
     """benchmarks.transformer --compare: configs stored in both stores are paired by (supervision, d, seed,
-    budget); equal steps to > 60% count as equal, a moved one does not, and the ratio is the second over the
-    first."""
+    budget), whatever their precision; equal steps to > 60% count as equal, a moved one does not, and the
+    ratio is the second over the first."""
     from benchmarks.transformer import compare
     from numerics import store
 
@@ -394,12 +393,15 @@ def test_compare_pairs_the_same_float32_runs_of_two_stores(tmp_path, capsys):
     configs = [Config.smoke(d=8, seed=s) for s in (1, 2, 3)]
     for c, a, b in zip(configs[:2], (20, 40), (20, 80), strict=True):
         store.write(tmp_path / "a", c.as_dict(), curve(a, "sdpa"))
-        store.write(tmp_path / "b", c.as_dict(), curve(b, "compiled"))
+        store.write(tmp_path / "b", replace(c, precision="bfloat16").as_dict(), curve(b, "compiled"))
     store.write(tmp_path / "a", configs[2].as_dict(), curve(10, "sdpa"))  # in one store only: not paired
     assert compare(tmp_path / "a", tmp_path / "b") == 0
     out = capsys.readouterr().out
     assert "2 pairs; steps to >60% equal in 1" in out
     assert "geometric mean 1.41" in out and "(float32 sdpa -> float32 compiled)" in out
     (tmp_path / "empty").mkdir()
-    with pytest.raises(SystemExit, match="share no float32 config"):
+    with pytest.raises(SystemExit, match="share no config"):
         compare(tmp_path / "a", tmp_path / "empty")
+    store.write(tmp_path / "a", replace(configs[0], precision="bfloat16").as_dict(), curve(20, "compiled"))
+    with pytest.raises(SystemExit, match="more than one run"):
+        compare(tmp_path / "a", tmp_path / "b")
