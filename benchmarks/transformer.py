@@ -11,8 +11,9 @@ training step (forward, loss on positions d..T, backward, per-run gradient clipp
   with the kernels a run gets (``kernels_for``: ``numerics.cpu_kernels``' compiled attention and GELU when
   a C compiler is present), and the same with PyTorch's own kernels (``, torch kernels``: CPU flash
   attention in float32, batched-matmul attention in bfloat16);
-- ``stack xM fp32, H/4 heads``: the same with a quarter of the heads, 4x wider (not the spec's model: the
-  lever the spec does not pull, measured to show what the heads of size 4 cost);
+- ``stack xM fp32, H/4 heads, torch kernels``: the same with a quarter of the heads, 4x wider (not the
+  spec's model: the lever the spec does not pull, measured to show what heads of size 4 cost PyTorch's
+  kernels; compare with ``stack xM fp32, torch kernels``);
 - ``GPT2LMHeadModel`` (transformers, the optional ``bench`` extra; skipped with a note when not installed).
 
 Beside them, the same run's rates of the step's own matmuls (every linear layer's forward and both backward
@@ -216,8 +217,9 @@ def bench_shape(configs: list[Config], steps: int, rounds: int) -> list[str]:
         if compiled:
             models[f"stack x{m} bf16, torch kernels"] = (stack_step(low, "bmm"), m)
         models[f"stack x{m} bf16"] = (stack_step(low), m)
-    wide = max(1, first.n_head // 4)  # the lever the spec does not pull: fewer, wider heads (another model)
-    models[f"stack x{m} fp32, {wide} heads"] = (stack_step([replace(c, n_head=wide) for c in configs]), m)
+    wide = max(1, first.n_head // 4)  # the lever the spec does not pull: fewer, wider heads (another model),
+    models[f"stack x{m} fp32, {wide} heads, torch kernels"] = (  # beside the same model's 32 heads of 4
+        stack_step([replace(c, n_head=wide) for c in configs], "sdpa"), m)
     hf = gpt2_step(first)
     if hf is not None:
         models["GPT2LMHeadModel"] = (hf, 1)

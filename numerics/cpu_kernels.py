@@ -16,7 +16,7 @@ operations that PyTorch's CPU kernels run far below the memory or vector rate (`
 
 How. ``cpu_kernels.c`` is compiled on first use with the system C compiler (``cc -O3 -march=native``)
 into a per-user cache keyed by the source, the flags and the CPU, and loaded with ctypes; the build takes
-about a second. Without a compiler, or with ``SUBTASK_CPU_KERNELS=0``, ``available()`` is False and the
+about 4 seconds, once. Without a compiler, or with ``SUBTASK_CPU_KERNELS=0``, ``available()`` is False and the
 decoder uses PyTorch's own kernels. The mathematics is PyTorch's; the float32 rounding differs (summation
 order, a polynomial exp with relative error below 2e-7). ``tests/test_cpu_kernels.py`` checks both
 kernels and their gradients against float64 autograd references.
