@@ -45,6 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from scipy import stats
 from torch.nn import functional as F
 
 from numerics import cpu_kernels
@@ -352,8 +353,8 @@ Steps = tuple[float, float, str]  # steps to > 60%, steps to > 95%, what ran ("<
 
 
 def steps_to_learn(root: Path) -> dict[tuple, Steps]:
-    """Each stored run's steps to > 60% and > 95% validation accuracy, by (supervision, d, seed, budget).
-    SystemExit when the store holds two runs of one such key (a store of more than one spec)."""
+    """Each stored run's steps to > 60% and > 95% validation accuracy, keyed by its config without its
+    precision (two stores of one spec pair up run by run). SystemExit when two runs share a key."""
     from numerics import store
     from numerics.transformer import LEARNED, SOLVED, first_step_above
 
@@ -362,12 +363,21 @@ def steps_to_learn(root: Path) -> dict[tuple, Steps]:
     for _, curve in frame.groupby("run") if len(frame) else ():
         c = curve.sort_values("step")
         cfg = c.iloc[0]
-        key = (cfg["cfg_supervision"], int(cfg["cfg_d"]), int(cfg["cfg_seed"]), int(cfg["cfg_max_steps"]))
+        key = tuple((name[4:], cfg[name]) for name in sorted(c.columns)
+                    if name.startswith("cfg_") and name != "cfg_precision")
         if key in runs:
-            raise SystemExit(f"{root}: more than one run of {key}: compare stores of one spec each")
+            raise SystemExit(f"{root}: more than one run of {_label(key)}: compare stores of one spec each")
         kernels = cfg["kernels"] if "kernels" in c and isinstance(cfg["kernels"], str) else "sdpa"
         runs[key] = (first_step_above(c, LEARNED), first_step_above(c, SOLVED), f"{cfg['precision']} {kernels}")
     return runs
+
+
+def _label(key: tuple) -> str:
+    """``supervision [partial] d seed`` of a ``steps_to_learn`` key."""
+    cfg = dict(key)
+    partial = cfg.get("partial")
+    return (f"{cfg['supervision']:<10}" + (f" {partial}" if isinstance(partial, str) and partial else "")
+            + f" {cfg['d']:>2} {cfg['seed']}")
 
 
 def compare(first: Path, second: Path) -> int:
@@ -375,7 +385,7 @@ def compare(first: Path, second: Path) -> int:
     compiled ones, which differ in rounding only; or float32 and bfloat16, ``specs/table1_bf16.toml``),
     config by config: steps to learn, how often they are equal, and their ratios."""
     a, b = steps_to_learn(first), steps_to_learn(second)
-    keys = sorted(a.keys() & b.keys())
+    keys = sorted(a.keys() & b.keys(), key=_label)
     if not keys:
         raise SystemExit(f"{first} and {second} share no config")
     print(f"supervision d seed: steps to >60% {first.name} -> {second.name}, steps to >95% likewise (what ran)")
@@ -383,15 +393,22 @@ def compare(first: Path, second: Path) -> int:
     for key in keys:
         (a60, a95, ran_a), (b60, b95, ran_b) = a[key], b[key]
         same += a60 == b60 or (math.isnan(a60) and math.isnan(b60))
-        print(f"  {key[0]:<10} {key[1]:>2} {key[2]}: {a60:6.0f} -> {b60:6.0f}   {a95:6.0f} -> {b95:6.0f}  "
-              f"({ran_a} -> {ran_b})")
+        print(f"  {_label(key)}: {a60:6.0f} -> {b60:6.0f}   {a95:6.0f} -> {b95:6.0f}  ({ran_a} -> {ran_b})")
         if math.isfinite(a60) and math.isfinite(b60):
             ratios.append(b60 / a60)
     r = np.array(ratios)
     print(f"{len(keys)} pairs; steps to >60% equal in {same}")
     if len(r):
-        print(f"{second.name}/{first.name} steps to >60% over {len(r)} pairs learned in both: median "
-              f"{np.median(r):.2f}, geometric mean {np.exp(np.mean(np.log(r))):.2f}, "
+        logs = np.log(r)
+        line = (f"{second.name}/{first.name} steps to >60% over {len(r)} pairs learned in both: median "
+                f"{np.median(r):.2f}, geometric mean {np.exp(logs.mean()):.2f}")
+        if len(r) > 1:
+            half = stats.t.ppf(0.975, len(r) - 1) * logs.std(ddof=1) / math.sqrt(len(r))
+            line += f" [95% CI {np.exp(logs.mean() - half):.2f}, {np.exp(logs.mean() + half):.2f}]"
+        moved = logs[logs != 0]
+        if len(moved):
+            line += f", Wilcoxon signed-rank p {stats.wilcoxon(moved).pvalue:.2f} (pairs that moved)"
+        print(line + f"; spread: sd of log ratio {logs.std(ddof=1) if len(r) > 1 else 0.0:.2f}, "
               f"range [{r.min():.2f}, {r.max():.2f}]")
     return 0
 

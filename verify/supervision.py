@@ -10,7 +10,7 @@ steps); a run that has not learned within its budget is right-censored there (da
 quick and full presets withhold labels by *removing* them from the sequence (mode "removed": a supervised
 label then reads its nearest supervised descendants, so the hardest parity left to find unaided has
 ``fanin`` bits); ``--mode masked`` keeps them as teacher-forced tokens the loss ignores. The decoder part
-reads the runs of ``specs/supervision.toml`` (``python -m numerics.sweep specs/supervision.toml``, 990.7 s
+reads the runs of ``specs/supervision.toml`` (``python -m numerics.sweep specs/supervision.toml``, 559.2 s
 from a fresh store on 2 cores; steps to > 95% greedy validation accuracy, App. G's split) from the spec's store, or from
 ``--decoder-store DIR``, when they are stored; it is "not yet checked" otherwise.
 
