@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from torch.nn import functional as F
 
 from numerics import cpu_kernels
-from numerics.transformer import kernels_for
+from numerics.transformer import Config, kernels_for, train
 
 pytestmark = pytest.mark.skipif(not cpu_kernels.available(), reason="no C compiler: the decoder uses torch's kernels")
 
@@ -126,10 +126,14 @@ def test_without_a_compiler_the_decoder_uses_torch_kernels(monkeypatch):
         assert kernels_for(torch.float32) == "sdpa" and kernels_for(torch.bfloat16) == "bmm"
         with pytest.raises(RuntimeError, match="unavailable"):
             cpu_kernels.gelu(torch.zeros(3))
+        plain = train(Config.smoke(max_steps=30))
     finally:
         monkeypatch.delenv(cpu_kernels.ENV)
         cpu_kernels._library.cache_clear()
     assert cpu_kernels.available() and kernels_for(torch.float32) == "compiled"
+    compiled = train(Config.smoke(max_steps=30))
+    assert set(plain["kernels"]) == {"sdpa"} and set(compiled["kernels"]) == {"compiled"}
+    np.testing.assert_allclose(compiled["loss"], plain["loss"], atol=1e-4)  # rounding apart, the same run
 
 
 def test_the_build_is_cached_per_source(tmp_path, monkeypatch):
