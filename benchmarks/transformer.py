@@ -244,7 +244,7 @@ def bench_shape(configs: list[Config], steps: int, rounds: int) -> list[str]:
     base = 1.0 / sec["Decoder (nn.Module, before)"]
     for name, (_, count) in models.items():
         rate = count / sec[name]
-        lines.append(f"  {name:<34} {rate:8.1f} model-steps/s  x{rate / base:4.2f} vs before  "
+        lines.append(f"  {name:<40} {rate:8.1f} model-steps/s  x{rate / base:4.2f} vs before  "
                      f"{rate * flops / 1e9:6.1f} GFLOP/s = {rate * flops / mm32:4.0%} of fp32 matmul rate")
     if hf is None:
         lines.append("  GPT2LMHeadModel: not measured (pip install 'subtask-verify[bench]' for transformers)")
