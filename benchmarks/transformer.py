@@ -438,10 +438,15 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     if args.sweep:
         return time_sweep(args.spec, args.workers)
-    if args.what_if:
-        return what_if(args.what_if)
-    if args.compare:
-        return compare(*args.compare)
+    from numerics.store import StoreError
+
+    try:
+        if args.what_if:
+            return what_if(args.what_if)
+        if args.compare:
+            return compare(*args.compare)
+    except StoreError as exc:
+        parser.error(str(exc))
     stacks = spec_shapes(args.spec)
     if args.shapes == "two":
         censored = [g for g in stacks if g[0].supervision == "end_to_end"]

@@ -407,3 +407,13 @@ def test_compare_pairs_the_same_runs_of_two_stores(tmp_path, capsys):
     store.write(tmp_path / "a", replace(configs[0], precision="bfloat16").as_dict(), curve(20, "compiled"))
     with pytest.raises(SystemExit, match="more than one run"):
         compare(tmp_path / "a", tmp_path / "b")
+
+
+@pytest.mark.parametrize("flag", [["--compare", "{tmp}", "{tmp}/missing"], ["--what-if", "{tmp}/missing"]])
+def test_benchmark_store_modes_refuse_a_missing_store_in_one_line(tmp_path, capsys, flag):
+    from benchmarks.transformer import main
+
+    with pytest.raises(SystemExit) as exc:
+        main([f.format(tmp=tmp_path) for f in flag])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert exc.value.code == 2 and len(err) == 1 and "no such results store" in err[0]
