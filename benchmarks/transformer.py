@@ -171,14 +171,14 @@ def matmul_step(config: Config, length: int, models: int, dtype: torch.dtype) ->
     return step
 
 
-def attention_step(config: Config, length: int, models: int, kernels: str) -> Callable[[], None]:
+def attention_step(config: Config, length: int, models: int, kernels: str, dtype: torch.dtype
+                   ) -> Callable[[], None]:
     """The heads alone (causal attention forward and backward) as ``train_many`` runs them with ``kernels``
-    (float32 for ``"compiled"`` and ``"sdpa"``, bfloat16 for ``"bmm"``)."""
+    on ``dtype`` activations."""
     n, h, hd = models * config.batch, config.n_head, config.n_embd // config.n_head
     if kernels == "compiled":
-        qkv = torch.randn(n, length, 3, h, hd, requires_grad=True)
+        qkv = torch.randn(n, length, 3, h, hd, dtype=dtype, requires_grad=True)
         return lambda: cpu_kernels.causal_attention(qkv).sum().backward()
-    dtype = torch.float32 if kernels == "sdpa" else torch.bfloat16
     q, k, v = (torch.randn(n, h, length, hd, dtype=dtype, requires_grad=True) for _ in range(3))
     return lambda: _attend(q, k, v, kernels).sum().backward()
 
@@ -224,11 +224,13 @@ def bench_shape(configs: list[Config], steps: int, rounds: int) -> list[str]:
     hf = gpt2_step(first)
     if hf is not None:
         models["GPT2LMHeadModel"] = (hf, 1)
-    attention = {"fp32": kernels_for(torch.float32), "fp32, torch kernels": "sdpa"}
+    attention = {"fp32": (kernels_for(torch.float32), torch.float32), "fp32, torch kernels": ("sdpa", torch.float32)}
     if bf16:
-        attention |= {"bf16": kernels_for(torch.bfloat16), "bf16, torch kernels": "bmm"}
+        attention |= {"bf16": (kernels_for(torch.bfloat16), torch.bfloat16),
+                      "bf16, torch kernels": ("bmm", torch.bfloat16)}
     others: dict[str, Callable[[], None]] = {
-        f"attention {kind}": attention_step(first, length, m, kind) for kind in sorted(set(attention.values()))}
+        f"attention {variant}": attention_step(first, length, m, kind, dtype)
+        for variant, (kind, dtype) in attention.items() if f"stack x{m} {variant}" in models}
     others["matmuls fp32"] = matmul_step(first, length, m, torch.float32)
     if bf16:
         others["matmuls bf16"] = matmul_step(first, length, m, torch.bfloat16)
@@ -248,14 +250,14 @@ def bench_shape(configs: list[Config], steps: int, rounds: int) -> list[str]:
                      f"{rate * flops / 1e9:6.1f} GFLOP/s = {rate * flops / mm32:4.0%} of fp32 matmul rate")
     if hf is None:
         lines.append("  GPT2LMHeadModel: not measured (pip install 'subtask-verify[bench]' for transformers)")
-    for variant, kind in attention.items():
+    for variant, (kind, _) in attention.items():
         name = f"stack x{m} {variant}"
         if name not in sec:
             continue
         dt = variant.split(",")[0]
         lines.append(f"  {name}: attention alone ({kind}, fwd + bwd, {first.n_head} heads of "
-                     f"{first.n_embd // first.n_head}) is {sec[f'attention {kind}'] / sec[name]:.0%} of the step, "
-                     f"its matmuls at the same-run {dt} rate {sec[f'matmuls {dt}'] / sec[name]:.0%}")
+                     f"{first.n_embd // first.n_head}) is {sec[f'attention {variant}'] / sec[name]:.0%} of the "
+                     f"step, its matmuls at the same-run {dt} rate {sec[f'matmuls {dt}'] / sec[name]:.0%}")
     return lines
 
 

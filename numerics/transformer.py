@@ -464,9 +464,12 @@ def kernels_for(dtype: torch.dtype) -> str:
     - ``"bmm"`` (bfloat16 without a C compiler): an explicit batched-matmul attention (``baddbmm`` with an
       additive causal mask, softmax, ``bmm``), where CPU flash attention is 3-5x slower in bfloat16.
 
-    Greedy decoding with a KV cache runs ``"compiled"`` with ``kernels_for_cache``'s attention."""
-    if cpu_kernels.available():
-        return "compiled"
+    Greedy decoding with a KV cache runs ``"compiled"`` with ``torch_attention``."""
+    return "compiled" if cpu_kernels.available() else torch_attention(dtype)
+
+
+def torch_attention(dtype: torch.dtype) -> str:
+    """PyTorch's attention for ``dtype`` activations: ``"sdpa"`` in float32, ``"bmm"`` in bfloat16."""
     return "sdpa" if dtype == torch.float32 else "bmm"
 
 
@@ -518,14 +521,6 @@ def _ln_linear(h: torch.Tensor, g: torch.Tensor, beta: torch.Tensor, w: torch.Te
     parameters cost no pass over the activations."""
     bias = torch.bmm(beta.unsqueeze(1), w).squeeze(1)
     return _linear(F.layer_norm(h, h.shape[-1:]), g.unsqueeze(2) * w, bias if b is None else bias + b, dtype)
-
-
-def kernels_for_cache(kernels: str, dtype: torch.dtype) -> str:
-    """The attention a KV-cached decoding step runs: the compiled kernel has no cache path, so
-    ``"compiled"`` decodes with SDPA in float32 and ``"bmm"`` in bfloat16 (``kernels_for``'s choices)."""
-    if kernels != "compiled":
-        return kernels
-    return "sdpa" if dtype == torch.float32 else "bmm"
 
 
 def _attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, kind: str) -> torch.Tensor:
@@ -590,7 +585,8 @@ def stacked_forward(p: dict[str, torch.Tensor], u: torch.Tensor, n_layer: int, n
                 K, V = cache[i]
                 K[:, :, offset : offset + length], V[:, :, offset : offset + length] = k, v
                 k, v = K[:, :, : offset + length], V[:, :, : offset + length]
-            a = _attend(q[:, :, first:], k, v, kernels_for_cache(kernels, dtype)).transpose(1, 2)
+            kind = torch_attention(dtype) if compiled else kernels  # the compiled kernel has no KV-cache path
+            a = _attend(q[:, :, first:], k, v, kind).transpose(1, 2)
         h = h + _linear(a.reshape(m, b * rows, c), p[f"{i}.proj.w"], p[f"{i}.proj.b"], dtype)
         f = _ln_linear(h, p[f"{i}.ln2.w"], p[f"{i}.ln2.b"], p[f"{i}.fc.w"], p[f"{i}.fc.b"], dtype)
         f = cpu_kernels.gelu(f) if compiled else F.gelu(f, approximate="tanh")
