@@ -207,11 +207,12 @@ INLINE int backward(const void *restrict qkv, const void *restrict out, const fl
 /* Entry points. The head shapes of specs/table1.toml (32 x 4) and of verify.table1's quick decoder (8 x 8)
    get their own compiled copies, with the head loops fully unrolled over vector registers; each shape in
    float32 and in bfloat16. */
-#define BY_SHAPE(call, ...)                                                                                   \
-    (H == 32 && D == 4   ? (bf16 ? call(__VA_ARGS__, 32, 4, start, scale, 1) : call(__VA_ARGS__, 32, 4, start, scale, 0)) \
-     : H == 8 && D == 8  ? (bf16 ? call(__VA_ARGS__, 8, 8, start, scale, 1) : call(__VA_ARGS__, 8, 8, start, scale, 0))   \
-     : bf16              ? call(__VA_ARGS__, H, D, start, scale, 1)                                            \
-                         : call(__VA_ARGS__, H, D, start, scale, 0))
+#define SHAPE(h, d, call, ...) \
+    (bf16 ? call(__VA_ARGS__, h, d, start, scale, 1) : call(__VA_ARGS__, h, d, start, scale, 0))
+#define BY_SHAPE(call, ...)                                \
+    (H == 32 && D == 4  ? SHAPE(32, 4, call, __VA_ARGS__) \
+     : H == 8 && D == 8 ? SHAPE(8, 8, call, __VA_ARGS__)  \
+                        : SHAPE(H, D, call, __VA_ARGS__))
 
 int small_heads_forward(const void *qkv, void *out, float *lse, int N, int L, int H, int D, int start,
                         float scale, int bf16) {
